@@ -1,0 +1,49 @@
+// The CLI's edges: reading specs, printing diagnostics, atomic writes, and the
+// one way a user-caused failure ends (a message and an exit code, no stack).
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** An error the user can fix. The CLI prints its message and exits with `exitCode`. */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UserError(`${path}: ${describeFsError(error)}`);
+  }
+}
+
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "ENOENT": return "no such file or directory";
+    case "EACCES": case "EPERM": return "permission denied";
+    case "EISDIR": return "is a directory";
+    case "ENOTDIR": return "not a directory";
+    case "ENOSPC": return "no space left on device";
+    default: return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Writes `data` to `path` through a temporary file in the same directory and a
+ * rename, so a reader never sees a half-written file and a failure leaves none.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new UserError(`cannot write ${path}: ${describeFsError(error)}`);
+  }
+}
+
+export const useColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;

@@ -1,0 +1,40 @@
+// Loading a spec for a command: read, parse, check, print diagnostics, pick a model.
+import { checkSpec, type CheckResult } from "../check/index.js";
+import { formatDiagnostic, hasErrors, sortDiagnostics } from "../syntax/diagnostics.js";
+import type { ModelIR } from "../ir/model.js";
+import { UserError, readText, useColor } from "./io.js";
+
+/** Parses and checks `path`, printing every diagnostic to stderr. Throws on errors. */
+export function loadSpec(path: string): CheckResult {
+  const source = { path, text: readText(path) };
+  const result = checkSpec(source);
+  printDiagnostics(result, source.text);
+  if (hasErrors(result.diagnostics)) {
+    const count = result.diagnostics.filter((d) => d.severity === "error").length;
+    throw new UserError(`${path}: ${count} error${count === 1 ? "" : "s"}`);
+  }
+  return result;
+}
+
+export function printDiagnostics(result: Pick<CheckResult, "diagnostics">, text: string): void {
+  const color = useColor();
+  for (const d of sortDiagnostics(result.diagnostics)) {
+    const source = d.span ? { path: d.span.file, text } : undefined;
+    process.stderr.write(formatDiagnostic(d, source, color) + "\n");
+  }
+}
+
+/** The model named `name`, or the file's first model when no name is given. */
+export function selectModel(result: CheckResult, path: string, name?: string): ModelIR {
+  if (result.models.length === 0) throw new UserError(`${path}: declares no model`);
+  if (name === undefined) return result.models[0];
+  const model = result.models.find((m) => m.name === name);
+  if (!model) {
+    throw new UserError(`${path}: no model '${name}' (it declares ${result.models.map((m) => `'${m.name}'`).join(", ")})`);
+  }
+  return model;
+}
+
+export function loadModel(path: string, name?: string): ModelIR {
+  return selectModel(loadSpec(path), path, name);
+}

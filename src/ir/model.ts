@@ -1,0 +1,104 @@
+// The checked model: what the checker produces and every later phase reads.
+// Every `repeat` is expanded, every `extends`/`replace` applied and every
+// default filled in, so a lowering never needs the syntax tree.
+// Names follow SEMANTICS.md: sublayer `i` is `layers.i.*` in the parameter table.
+
+export type NormKind = "layernorm" | "rmsnorm";
+export type PositionKind = "learned" | "sinusoidal" | "none";
+export type Activation = "relu" | "gelu";
+
+/** MoT temperature τ: a constant, or `log_temp` learned from `ln(init)`. */
+export type Temperature = { kind: "fixed"; value: number } | { kind: "learnable"; init: number };
+
+export interface AttentionLayer {
+  kind: "attention";
+  index: number;
+  heads: number;
+  /** d_model / heads */
+  headDim: number;
+  causal: boolean;
+  bias: boolean;
+}
+
+export interface FeedForwardLayer {
+  kind: "ff";
+  index: number;
+  size: number;
+  activation: Activation;
+}
+
+export interface MixtureOfTokensLayer {
+  kind: "mot";
+  index: number;
+  experts: number;
+  /** Tokens mixed per group, taken across the batch at one position. */
+  group: number;
+  /** f: each expert's hidden width (default d_ff * group / experts). */
+  expertSize: number;
+  temp: Temperature;
+  activation: Activation;
+}
+
+export interface MixtureOfExpertsLayer {
+  kind: "moe";
+  index: number;
+  experts: number;
+  routing: "token_choice" | "expert_choice";
+  topk: number;
+  capacity: number;
+  /** Batch rows per routing group; only for expert_choice. */
+  group?: number;
+  expertSize: number;
+  activation: Activation;
+  /** Weight of the load-balancing loss; token_choice only (0 for expert_choice). */
+  auxLoss: number;
+}
+
+export type Sublayer = AttentionLayer | FeedForwardLayer | MixtureOfTokensLayer | MixtureOfExpertsLayer;
+export type SublayerKind = Sublayer["kind"];
+
+export type Schedule =
+  | { kind: "constant" }
+  | { kind: "cosine"; final: number }
+  | { kind: "linear"; final: number };
+
+export interface AdamW {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** A `train` block with every default filled in (LANGUAGE.md, "Training recipes"). */
+export interface Recipe {
+  steps: number;
+  batch: number;
+  context: number;
+  lr: number;
+  /** Warm-up in steps (a fraction in the spec is already multiplied out). */
+  warmup: number;
+  schedule: Schedule;
+  optimizer: AdamW;
+  clip: number;
+  seed: number;
+  evalEvery: number;
+  checkpointEvery: number;
+}
+
+export interface ModelIR {
+  name: string;
+  /** The model this one extends, if any (for review tools; already applied). */
+  parent?: string;
+  vocab: number;
+  context: number;
+  dModel: number;
+  dFF: number;
+  norm: NormKind;
+  normEps: number;
+  dropout: number;
+  position: PositionKind;
+  sublayers: Sublayer[];
+  tiedHead: boolean;
+  /** The model's recipe, inherited through `extends`; absent when it has none. */
+  recipe?: Recipe;
+}

@@ -1,0 +1,101 @@
+// The checkpoint format, a public interface (README, "Checkpoints"):
+//   DIR/checkpoint.json  { format: "motc-checkpoint", version: 1, model, step,
+//                          params: [{ name, shape, dtype: "float32", offset, length }], ... }
+//   DIR/weights.bin      the tensors, little-endian float32, row-major, concatenated
+//                        in parameter-table order; offset/length in bytes.
+// Both files are written through a temporary file and a rename; the manifest is
+// renamed last, so a checkpoint whose manifest exists is complete.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { UserError, describeFsError, writeFileAtomic } from "../cli/io.js";
+import type { Weights } from "../ir/init.js";
+import type { ModelIR } from "../ir/model.js";
+import { parameterTable, paramCount } from "../ir/params.js";
+
+export interface CheckpointParam {
+  name: string;
+  shape: number[];
+  dtype: "float32";
+  offset: number;
+  length: number;
+}
+
+export interface CheckpointManifest {
+  format: "motc-checkpoint";
+  version: 1;
+  model: string;
+  step: number;
+  params: CheckpointParam[];
+  /** Anything else the trainer needs to resume (optimizer moments live in other files it names). */
+  extra?: Record<string, unknown>;
+}
+
+export const MANIFEST = "checkpoint.json";
+export const WEIGHTS = "weights.bin";
+
+export function writeCheckpoint(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): void {
+  const params: CheckpointParam[] = [];
+  let offset = 0;
+  for (const spec of parameterTable(model)) {
+    const values = weights.get(spec.name);
+    if (!values) throw new Error(`internal: no weights for ${spec.name}`);
+    params.push({ name: spec.name, shape: spec.shape, dtype: "float32", offset, length: values.byteLength });
+    offset += values.byteLength;
+  }
+  const bytes = new Uint8Array(offset);
+  for (const p of params) {
+    const values = weights.get(p.name)!;
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), p.offset);
+  }
+  const manifest: CheckpointManifest = { format: "motc-checkpoint", version: 1, model: model.name, step, params, extra };
+  writeFileAtomic(join(dir, WEIGHTS), bytes);
+  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+}
+
+export function readManifest(dir: string): CheckpointManifest {
+  const path = join(dir, MANIFEST);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such checkpoint directory`);
+  if (!existsSync(path)) throw new UserError(`${dir}: not a motc checkpoint (no ${MANIFEST})`);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, "utf8")) as CheckpointManifest;
+  } catch (error) {
+    throw new UserError(`${path}: corrupt checkpoint manifest (${describeFsError(error)})`);
+  }
+  if (manifest.format !== "motc-checkpoint" || manifest.version !== 1 || !Array.isArray(manifest.params)) {
+    throw new UserError(`${path}: not a motc checkpoint of version 1`);
+  }
+  return manifest;
+}
+
+/**
+ * Reads a checkpoint and checks it against `model`'s parameter table: every
+ * parameter present with its shape, nothing extra. A mismatch names the parameter.
+ */
+export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights; manifest: CheckpointManifest } {
+  const manifest = readManifest(dir);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, WEIGHTS));
+  } catch (error) {
+    throw new UserError(`${join(dir, WEIGHTS)}: ${describeFsError(error)}`);
+  }
+  const stored = new Map(manifest.params.map((p) => [p.name, p]));
+  const weights: Weights = new Map();
+  for (const spec of parameterTable(model)) {
+    const p = stored.get(spec.name);
+    if (!p) throw new UserError(`${dir}: checkpoint has no parameter '${spec.name}' (it was trained for model '${manifest.model}')`);
+    if (p.shape.join(",") !== spec.shape.join(",")) {
+      throw new UserError(`${dir}: parameter '${spec.name}' has shape [${p.shape}] in the checkpoint but [${spec.shape}] in the spec`);
+    }
+    const length = paramCount(spec.shape) * 4;
+    if (p.dtype !== "float32" || p.length !== length || p.offset + length > bytes.length) {
+      throw new UserError(`${dir}: parameter '${spec.name}' is truncated or not float32`);
+    }
+    weights.set(spec.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + p.offset, bytes.byteOffset + p.offset + length)));
+    stored.delete(spec.name);
+  }
+  const extra = [...stored.keys()];
+  if (extra.length > 0) throw new UserError(`${dir}: checkpoint has parameter '${extra[0]}' that model '${model.name}' does not have`);
+  return { weights, manifest };
+}
