@@ -1,0 +1,56 @@
+// Tokenizers shared by training (data) and running (prompts, generation).
+// `bytes`: UTF-8 bytes, ids 0–255, for any model with vocab ≥ 256.
+// `gpt2`: GPT-2's BPE from the gpt-tokenizer package (vocab 50257), loaded lazily.
+import { UserError } from "../cli/io.js";
+
+export type TokenizerName = "bytes" | "gpt2";
+
+export interface Tokenizer {
+  name: TokenizerName;
+  vocab: number;
+  encode(text: string): number[];
+  /** Decodes ids; incomplete UTF-8 at the end is held back (streaming-safe with `decodeStream`). */
+  decode(ids: readonly number[]): string;
+}
+
+export const GPT2_VOCAB = 50257;
+
+/** The tokenizer a model of this vocabulary uses unless told otherwise. */
+export function defaultTokenizerFor(vocab: number): TokenizerName {
+  return vocab >= GPT2_VOCAB ? "gpt2" : "bytes";
+}
+
+export async function loadTokenizer(name: TokenizerName, modelVocab: number): Promise<Tokenizer> {
+  if (name === "bytes") {
+    if (modelVocab < 256) throw new UserError(`the bytes tokenizer needs vocab >= 256, but the model has ${modelVocab}`);
+    return bytesTokenizer;
+  }
+  if (modelVocab < GPT2_VOCAB) throw new UserError(`the gpt2 tokenizer needs vocab >= ${GPT2_VOCAB}, but the model has ${modelVocab}`);
+  const gpt2 = await import("gpt-tokenizer/encoding/gpt2");
+  return { name: "gpt2", vocab: GPT2_VOCAB, encode: (text) => gpt2.encode(text), decode: (ids) => gpt2.decode([...ids]) };
+}
+
+const decoder = new TextDecoder("utf-8");
+const encoder = new TextEncoder();
+
+export const bytesTokenizer: Tokenizer = {
+  name: "bytes",
+  vocab: 256,
+  encode: (text) => Array.from(encoder.encode(text)),
+  decode: (ids) => decoder.decode(Uint8Array.from(ids.map((id) => id & 255))),
+};
+
+/** Streams text as ids arrive: returns only the newly completed characters. */
+export function decodeStream(tokenizer: Tokenizer): (id: number) => string {
+  const ids: number[] = [];
+  let emitted = "";
+  return (id) => {
+    ids.push(id);
+    const text = tokenizer.decode(ids);
+    // A trailing U+FFFD is an unfinished multi-byte character: wait for the rest.
+    const stable = text.endsWith("\uFFFD") ? text.slice(0, -1) : text;
+    const fresh = stable.startsWith(emitted) ? stable.slice(emitted.length) : "";
+    if (fresh) emitted = stable;
+    return fresh;
+  };
+}
