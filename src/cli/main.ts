@@ -5,9 +5,11 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "./io.js";
 import { register as check } from "./check.js";
+import { register as run } from "./run.js";
+import { register as generate } from "./generate.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check];
+const commands: ((program: Command) => void)[] = [check, run, generate];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")

@@ -1,0 +1,172 @@
+// What a compiled .onnx file says about itself, read without loading its weights:
+// the ModelProto's `metadata_props` (motc.model, motc.tokenizer, motc.context, …).
+// The file is scanned field by field with positioned reads, so the graph (and a
+// 330 MB initializer block) is skipped, not parsed; a file that is not a valid
+// protobuf ModelProto is reported here, before onnxruntime sees it.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { UserError, describeFsError } from "../cli/io.js";
+import type { TokenizerName } from "../train/tokenizer.js";
+
+/** The metadata motc writes into every compiled model (absent fields: not a motc model). */
+export interface ModelInfo {
+  path: string;
+  /** Every metadata_props entry, as stored. */
+  metadata: Map<string, string>;
+  /** True when the file carries `motc.version` (compiled by motc). */
+  fromMotc: boolean;
+  name?: string;
+  tokenizer?: TokenizerName;
+  vocab?: number;
+  context?: number;
+  /** True when the file says it was compiled with --kv-cache. */
+  kvCache: boolean;
+}
+
+// ModelProto field numbers (onnx.proto).
+const GRAPH = 7;
+const METADATA_PROPS = 14;
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LENGTH = 2;
+const WIRE_FIXED32 = 5;
+
+export function readModelInfo(path: string): ModelInfo {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new UserError(`${path}: ${describeFsError(error)}`);
+  }
+  try {
+    if (fstatSync(fd).isDirectory()) throw new UserError(`${path}: is a directory`);
+    const metadata = scanMetadata(new FileReader(fd, fstatSync(fd).size), path);
+    return describe(path, metadata);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describe(path: string, metadata: Map<string, string>): ModelInfo {
+  const tokenizer = metadata.get("motc.tokenizer");
+  const number = (key: string): number | undefined => {
+    const text = metadata.get(key);
+    const value = text === undefined ? NaN : Number(text);
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  };
+  return {
+    path,
+    metadata,
+    fromMotc: metadata.has("motc.version"),
+    name: metadata.get("motc.model"),
+    tokenizer: tokenizer === "bytes" || tokenizer === "gpt2" ? tokenizer : undefined,
+    vocab: number("motc.vocab"),
+    context: number("motc.context"),
+    kvCache: ["true", "1", "yes"].includes(metadata.get("motc.kv_cache") ?? ""),
+  };
+}
+
+/** Walks the top-level fields of a ModelProto, decoding only metadata_props. */
+function scanMetadata(reader: FileReader, path: string): Map<string, string> {
+  const corrupt = (why: string) => new UserError(`${path}: not a valid ONNX model (${why} at byte ${reader.position})`);
+  const metadata = new Map<string, string>();
+  let sawGraph = false;
+  if (reader.size === 0) throw new UserError(`${path}: not a valid ONNX model (empty file)`);
+  while (reader.position < reader.size) {
+    const key = reader.varint();
+    if (key === undefined) throw corrupt("truncated field header");
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) throw corrupt("field number 0");
+    switch (wire) {
+      case WIRE_VARINT:
+        if (reader.varint() === undefined) throw corrupt("truncated number");
+        break;
+      case WIRE_FIXED64:
+        reader.skip(8);
+        break;
+      case WIRE_FIXED32:
+        reader.skip(4);
+        break;
+      case WIRE_LENGTH: {
+        const length = reader.varint();
+        if (length === undefined || reader.position + length > reader.size) throw corrupt("length past the end of the file");
+        if (field === METADATA_PROPS) {
+          const [k, v] = decodeEntry(reader.bytes(length));
+          metadata.set(k, v);
+        } else {
+          if (field === GRAPH) sawGraph = true;
+          reader.skip(length);
+        }
+        break;
+      }
+      default:
+        throw corrupt(`wire type ${wire}`);
+    }
+    if (reader.position > reader.size) throw corrupt("truncated field");
+  }
+  if (!sawGraph) throw new UserError(`${path}: not a valid ONNX model (no graph)`);
+  return metadata;
+}
+
+/** StringStringEntryProto { key = 1; value = 2 }. */
+function decodeEntry(bytes: Uint8Array): [string, string] {
+  const text = new TextDecoder();
+  let key = "";
+  let value = "";
+  let at = 0;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++] ?? 0;
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80 || at >= bytes.length) return result;
+    }
+  };
+  while (at < bytes.length) {
+    const tag = varint();
+    const length = tag % 8 === WIRE_LENGTH ? varint() : 0;
+    const slice = bytes.subarray(at, at + length);
+    at += length;
+    if (tag >> 3 === 1) key = text.decode(slice);
+    else if (tag >> 3 === 2) value = text.decode(slice);
+  }
+  return [key, value];
+}
+
+/** Positioned reads over an open file; never holds more than one field in memory. */
+class FileReader {
+  position = 0;
+  private readonly scratch = new Uint8Array(10);
+
+  constructor(private readonly fd: number, readonly size: number) {}
+
+  /** A base-128 varint, or undefined when the file ends inside it. */
+  varint(): number | undefined {
+    const got = readSync(this.fd, this.scratch, 0, this.scratch.length, this.position);
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < got; i++) {
+      const byte = this.scratch[i];
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) {
+        this.position += i + 1;
+        return result;
+      }
+    }
+    return undefined;
+  }
+
+  skip(length: number): void {
+    this.position += length;
+  }
+
+  bytes(length: number): Uint8Array {
+    const buffer = new Uint8Array(length);
+    readSync(this.fd, buffer, 0, length, this.position);
+    this.position += length;
+    return buffer;
+  }
+}
