@@ -9,6 +9,7 @@ export const messages = {
   MOT003: { severity: "error", text: "expected {0}, found {1}" },
   MOT004: { severity: "error", text: "version {0} is not known to this motc (it knows version 1)" },
   MOT005: { severity: "error", text: "'{0}' is not a valid number" },
+  MOT006: { severity: "error", text: "unknown escape '\\{0}' in a string (only \\\" and \\\\ are allowed)" },
 
   // Names
   MOT010: { severity: "error", text: "unknown model key '{0}'" },
