@@ -7,9 +7,10 @@ import { UserError } from "./io.js";
 import { register as check } from "./check.js";
 import { register as run } from "./run.js";
 import { register as generate } from "./generate.js";
+import { register as explain } from "./explain.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, run, generate];
+const commands: ((program: Command) => void)[] = [check, run, generate, explain];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")

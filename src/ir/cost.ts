@@ -49,8 +49,18 @@ function activeParams(layer: Sublayer, params: number, model: ModelIR): number {
   const perExpert = 2 * model.dModel * layer.expertSize;
   const norm = model.norm === "layernorm" ? 2 * model.dModel : model.dModel;
   const router = model.dModel * layer.experts;
-  const experts = layer.routing === "token_choice" ? layer.topk : Math.min(layer.experts, layer.capacity);
-  return norm + router + experts * perExpert;
+  return norm + router + expertsPerToken(layer) * perExpert;
+}
+
+/**
+ * How many experts a token passes through on average: `topk` with token choice;
+ * with expert choice each of E experts takes k = ceil(capacity·G/E) of G rows,
+ * so E·k/G (the same count the FLOPs above use).
+ */
+function expertsPerToken(layer: Extract<Sublayer, { kind: "moe" }>): number {
+  if (layer.routing === "token_choice") return layer.topk;
+  const group = layer.group ?? 1;
+  return (layer.experts * Math.ceil((layer.capacity * group) / layer.experts)) / group;
 }
 
 export function modelCost(model: ModelIR): ModelCost {
@@ -61,7 +71,10 @@ export function modelCost(model: ModelIR): ModelCost {
   }
   const embed = byOwner.get("embed") ?? 0;
   const head = byOwner.get("head") ?? 0;
-  const parts: PartCost[] = [{ name: "embed", kind: "embed", params: embed, activeParams: embed, flopsPerToken: 0 }];
+  // A token reads one row of embed.token (and of embed.position when learned);
+  // the head reads the whole unembedding, which is embed.token itself when tied.
+  const embedActive = model.dModel * (model.position === "learned" ? 2 : 1);
+  const parts: PartCost[] = [{ name: "embed", kind: "embed", params: embed, activeParams: embedActive, flopsPerToken: 0 }];
   for (const layer of model.sublayers) {
     const name = `layers.${layer.index}`;
     const params = byOwner.get(name) ?? 0;

@@ -1,0 +1,250 @@
+// The elaborated model as a reviewer sees it: every key and argument with its
+// value (defaults included, spelled as in a .mot file), each part's output
+// shape, parameters and cost. explain, summary, diff and graph all render this
+// one description, so they can never disagree about what a model is.
+import { modelCost, type PartCost } from "../ir/cost.js";
+import type { ModelIR, Recipe, Sublayer, Temperature } from "../ir/model.js";
+import { parameterTable, paramCount } from "../ir/params.js";
+
+/** A value as it would be written in a .mot file: a number, a boolean, an enumerated word, or a call. */
+export type Value = number | boolean | string | CallValue;
+
+/** `learnable(init = 0.5)`, `cosine(final = 0.1)`, `adamw(...)`. */
+export interface CallValue {
+  call: string;
+  args: Record<string, Value>;
+}
+
+/** A dimension of a symbolic shape: `B` (batch) and `T` (positions) stay symbols. */
+export type Dim = number | "B" | "T";
+
+export interface ParamDescription {
+  name: string;
+  shape: number[];
+  count: number;
+}
+
+export type PartKind = "embed" | "head" | Sublayer["kind"];
+
+/** `embed`, a residual sublayer `layers.i`, or `head`. */
+export interface PartDescription {
+  /** Sublayer index as in SEMANTICS.md; absent for embed and head. */
+  index?: number;
+  /** "embed", "layers.i" or "head": the prefix of its parameter names. */
+  name: string;
+  kind: PartKind;
+  /** Every argument, defaults included, in LANGUAGE.md's order. */
+  args: Record<string, Value>;
+  outputShape: Dim[];
+  params: ParamDescription[];
+  paramCount: number;
+  activeParamsPerToken: number;
+  flopsPerToken: number;
+}
+
+export interface Totals {
+  params: number;
+  activeParamsPerToken: number;
+  flopsPerToken: number;
+}
+
+export interface ModelDescription {
+  name: string;
+  parent: string | null;
+  /** Model keys (LANGUAGE.md, "Model parameters"), defaults included. */
+  hyperparameters: Record<string, Value>;
+  embed: PartDescription;
+  sublayers: PartDescription[];
+  head: PartDescription;
+  totals: Totals;
+  /** Recipe keys (LANGUAGE.md, "Training recipes"), defaults included; null without a recipe. */
+  recipe: Record<string, Value> | null;
+}
+
+export function describeModel(model: ModelIR): ModelDescription {
+  const cost = modelCost(model);
+  const table = parameterTable(model);
+  const paramsOf = (owner: "embed" | "head" | number): ParamDescription[] =>
+    table
+      .filter((p) => p.owner === owner)
+      .map((p) => ({ name: p.name, shape: [...p.shape], count: paramCount(p.shape) }));
+  const costOf = (name: string): PartCost => {
+    const part = cost.parts.find((p) => p.name === name);
+    if (!part) throw new Error(`no cost for ${name}`);
+    return part;
+  };
+  const part = (name: string, kind: PartKind, owner: "embed" | "head" | number, args: Record<string, Value>, width: number, index?: number): PartDescription => {
+    const c = costOf(name);
+    return {
+      ...(index === undefined ? {} : { index }),
+      name,
+      kind,
+      args,
+      outputShape: ["B", "T", width],
+      params: paramsOf(owner),
+      paramCount: c.params,
+      activeParamsPerToken: c.activeParams,
+      flopsPerToken: c.flopsPerToken,
+    };
+  };
+  return {
+    name: model.name,
+    parent: model.parent ?? null,
+    hyperparameters: {
+      vocab: model.vocab,
+      context: model.context,
+      d_model: model.dModel,
+      d_ff: model.dFF,
+      norm: model.norm,
+      norm_eps: model.normEps,
+      dropout: model.dropout,
+    },
+    embed: part("embed", "embed", "embed", { position: model.position }, model.dModel),
+    sublayers: model.sublayers.map((layer) =>
+      part(`layers.${layer.index}`, layer.kind, layer.index, sublayerArgs(layer), model.dModel, layer.index),
+    ),
+    head: part("head", "head", "head", { tied: model.tiedHead }, model.vocab),
+    totals: { params: cost.params, activeParamsPerToken: cost.activeParams, flopsPerToken: cost.flopsPerToken },
+    recipe: model.recipe ? recipeKeys(model.recipe) : null,
+  };
+}
+
+/** A sublayer's arguments as LANGUAGE.md's layer table lists them, every default filled in. */
+export function sublayerArgs(layer: Sublayer): Record<string, Value> {
+  switch (layer.kind) {
+    case "attention":
+      return { heads: layer.heads, causal: layer.causal, bias: layer.bias };
+    case "ff":
+      return { size: layer.size, activation: layer.activation };
+    case "mot":
+      return {
+        experts: layer.experts,
+        group: layer.group,
+        expert_size: layer.expertSize,
+        temp: temperatureValue(layer.temp),
+        activation: layer.activation,
+      };
+    case "moe": {
+      const args: Record<string, Value> = {
+        experts: layer.experts,
+        routing: layer.routing,
+        topk: layer.topk,
+        capacity: layer.capacity,
+      };
+      // `group` exists only for expert_choice and `aux_loss` only for token_choice.
+      if (layer.routing === "expert_choice") args.group = layer.group ?? 1;
+      args.expert_size = layer.expertSize;
+      args.activation = layer.activation;
+      if (layer.routing === "token_choice") args.aux_loss = layer.auxLoss;
+      return args;
+    }
+  }
+}
+
+function temperatureValue(temp: Temperature): Value {
+  return temp.kind === "fixed" ? temp.value : { call: "learnable", args: { init: temp.init } };
+}
+
+function recipeKeys(recipe: Recipe): Record<string, Value> {
+  const schedule: Value =
+    recipe.schedule.kind === "constant" ? "constant" : { call: recipe.schedule.kind, args: { final: recipe.schedule.final } };
+  const { beta1, beta2, eps, weightDecay } = recipe.optimizer;
+  return {
+    steps: recipe.steps,
+    batch: recipe.batch,
+    context: recipe.context,
+    lr: recipe.lr,
+    warmup: recipe.warmup,
+    schedule,
+    optimizer: { call: "adamw", args: { beta1, beta2, eps, weight_decay: weightDecay } },
+    clip: recipe.clip,
+    seed: recipe.seed,
+    eval_every: recipe.evalEvery,
+    checkpoint_every: recipe.checkpointEvery,
+  };
+}
+
+/** What a parameter does, for per-role totals ("FFN parameters 32×"). */
+export type ParamRole = "embedding" | "attention" | "ffn" | "norm" | "unembedding";
+
+export function paramRole(name: string): ParamRole {
+  if (name.startsWith("embed.")) return "embedding";
+  if (name === "head.unembed") return "unembedding";
+  if (/(^|\.)norm\./.test(name)) return "norm";
+  if (/^layers\.\d+\.attn\./.test(name)) return "attention";
+  return "ffn"; // ff.*, mot.*, moe.*: the position-wise feed-forward part of a block
+}
+
+export const paramRoles: readonly ParamRole[] = ["embedding", "attention", "ffn", "norm", "unembedding"];
+
+export function paramsByRole(description: ModelDescription): Record<ParamRole, number> {
+  const totals: Record<ParamRole, number> = { embedding: 0, attention: 0, ffn: 0, norm: 0, unembedding: 0 };
+  for (const part of allParts(description)) {
+    for (const p of part.params) totals[paramRole(p.name)] += p.count;
+  }
+  return totals;
+}
+
+export function allParts(description: ModelDescription): PartDescription[] {
+  return [description.embed, ...description.sublayers, description.head];
+}
+
+// ---- writing values as .mot text -------------------------------------------------
+
+/** A number as a .mot literal: integers plainly, tiny fractions in exponent form (`1e-5`). */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
+  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential().replace("e+", "e");
+  return String(value);
+}
+
+export function formatValue(value: Value): string {
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "boolean" || typeof value === "string") return String(value);
+  return `${value.call}(${formatArgs(value.args)})`;
+}
+
+/** `heads = 4, causal = true, bias = false` */
+export function formatArgs(args: Record<string, Value>): string {
+  return Object.entries(args)
+    .map(([key, value]) => `${key} = ${formatValue(value)}`)
+    .join(", ");
+}
+
+/** `attention(heads = 4, causal = true, bias = false)` */
+export function formatCall(part: PartDescription): string {
+  return `${part.kind}(${formatArgs(part.args)})`;
+}
+
+export function formatShape(shape: readonly Dim[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** 12931584 → "12,931,584" */
+export function groupDigits(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const [whole, fraction] = String(Math.abs(value)).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${value < 0 ? "-" : ""}${grouped}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** 12931584 → "12.9M": for pictures and headlines, never for exact counts. */
+export function compact(value: number): string {
+  const units: [number, string][] = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  for (const [scale, unit] of units) {
+    if (Math.abs(value) >= scale) return `${trimFixed(value / scale, value / scale >= 100 ? 0 : 1)}${unit}`;
+  }
+  return trimFixed(value, Number.isInteger(value) ? 0 : 2);
+}
+
+function trimFixed(value: number, digits: number): string {
+  return value.toFixed(digits).replace(/\.0+$/, "").replace(/(\.\d*?)0+$/, "$1");
+}
+
+export function valuesEqual(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (typeof a !== "object" || typeof b !== "object") return a === b;
+  if (a.call !== b.call) return false;
+  const keys = new Set([...Object.keys(a.args), ...Object.keys(b.args)]);
+  return [...keys].every((k) => valuesEqual(a.args[k], b.args[k]));
+}
