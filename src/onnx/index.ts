@@ -1,0 +1,151 @@
+// IR → ONNX: the entry point. Builds the inference graph of SEMANTICS.md
+// ("ONNX inference graph") layer by layer and serializes it.
+//
+//   inputs:  input_ids int64 [batch_size, sequence_length]
+//            past_key_values.{n}.key|value float32 [batch_size, heads_n, past_sequence_length, dh_n]  (kvCache)
+//   outputs: logits float32 [batch_size, sequence_length, vocab]
+//            present.{n}.key|value float32 [batch_size, heads_n, total_sequence_length, dh_n]          (kvCache)
+// n counts attention layers in stack order. Prefill passes an empty past (length 0).
+import type { Weights } from "../ir/init.js";
+import type { ModelIR, Sublayer } from "../ir/model.js";
+import { parameterTable, paramCount } from "../ir/params.js";
+import { defaultTokenizerFor, type TokenizerName } from "../train/tokenizer.js";
+import { version } from "../cli/version.js";
+import { lowerAttention } from "./attention.js";
+import { DataType, GraphBuilder, type Graph } from "./builder.js";
+import { Lowering } from "./context.js";
+import { lowerEmbedding } from "./embed.js";
+import { lowerFeedForward } from "./ff.js";
+import { toFloat16 } from "./float16.js";
+import { lowerHead } from "./head.js";
+import { lowerMixtureOfTokens } from "./mot.js";
+import { lowerNorm } from "./norm.js";
+import { concatChunks, serializeModel, type SerializedModel, type SerializeOptions } from "./writer.js";
+
+export interface OnnxOptions extends SerializeOptions {
+  /** ONNX opset, 17 (default) or later. */
+  opset?: number;
+  /** Add past_key_values inputs and present outputs (the decoder form). */
+  kvCache?: boolean;
+  /** Store the weights as float16; they are cast to float32 once at load, and all compute stays float32. */
+  fp16?: boolean;
+  /** The .mot source, recorded as `motc.spec`. */
+  specText?: string;
+  tokenizer?: TokenizerName;
+}
+
+export const DEFAULT_OPSET = 17;
+export const MIN_OPSET = 17;
+/** The newest opset this lowering has been run against (onnxruntime 1.30). */
+export const MAX_OPSET = 22;
+
+/** The IR version that goes with each opset (onnx/docs/Versioning.md). */
+export function irVersionFor(opset: number): number {
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+/** The .onnx file as one buffer (weights always inline; models over 2 GB need lowerToOnnxFiles). */
+export function lowerToOnnx(model: ModelIR, weights: Weights, options: OnnxOptions = {}): Uint8Array {
+  const serialized = lowerToOnnxFiles(model, weights, { ...options, externalData: false });
+  return concatChunks(serialized.model);
+}
+
+/** The .onnx file (and external data when needed) as chunks that view the weights without copying them. */
+export function lowerToOnnxFiles(model: ModelIR, weights: Weights, options: OnnxOptions = {}): SerializedModel {
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new Error(`opset ${opset} is not supported (motc writes opsets ${MIN_OPSET} to ${MAX_OPSET})`);
+  }
+  const graph = buildGraph(model, weights, opset, options);
+  return serializeModel(graph, { irVersion: irVersionFor(opset), opset, producerVersion: version, metadata: metadata(model, options) }, options);
+}
+
+export function buildGraph(model: ModelIR, weights: Weights, opset: number, options: Pick<OnnxOptions, "kvCache" | "fp16"> = {}): Graph {
+  const b = new GraphBuilder(opset);
+  const ids = b.input("input_ids", DataType.INT64, ["batch_size", "sequence_length"]);
+  const attention = attentionLayers(model);
+  let pastLength: string | undefined;
+  if (options.kvCache) {
+    if (attention.length === 0) throw new Error(`model '${model.name}' has no attention layer, so it has no KV cache`);
+    attention.forEach((layer, n) => {
+      for (const part of ["key", "value"]) {
+        b.input(`past_key_values.${n}.${part}`, DataType.FLOAT, ["batch_size", layer.heads, "past_sequence_length", layer.headDim]);
+      }
+    });
+    pastLength = b.scoped("past_length", () => b.dim("past_key_values.0.key", 2));
+  }
+
+  const ctx = new Lowering(b, model, ids, addParameters(b, model, weights, options.fp16 ?? false), pastLength);
+  let x = lowerEmbedding(ctx);
+  for (const layer of model.sublayers) {
+    x = b.scoped(`layers.${layer.index}`, () => b.add(x, lowerSublayer(ctx, lowerNorm(ctx, x, `layers.${layer.index}.norm`), layer)));
+  }
+  lowerHead(ctx, x, "logits");
+
+  b.output("logits", DataType.FLOAT, ["batch_size", "sequence_length", model.vocab]);
+  if (options.kvCache) {
+    attention.forEach((layer, n) => {
+      for (const part of ["key", "value"]) {
+        b.output(`present.${n}.${part}`, DataType.FLOAT, ["batch_size", layer.heads, "total_sequence_length", layer.headDim]);
+      }
+    });
+  }
+  return b.build(model.name);
+}
+
+function lowerSublayer(ctx: Lowering, h: string, layer: Sublayer): string {
+  switch (layer.kind) {
+    case "attention":
+      return lowerAttention(ctx, h, layer);
+    case "ff":
+      return lowerFeedForward(ctx, h, layer);
+    case "mot":
+      return lowerMixtureOfTokens(ctx, h, layer);
+    case "moe":
+      throw new Error(`the ONNX lowering of 'moe' layers is not written yet (layers.${layer.index})`);
+  }
+}
+
+/** Adds every parameter as an initializer, in parameter-table order; returns name → float32 value. */
+function addParameters(b: GraphBuilder, model: ModelIR, weights: Weights, fp16: boolean): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const spec of parameterTable(model)) {
+    const data = weights.get(spec.name);
+    if (!data) throw new Error(`no weights for parameter '${spec.name}'`);
+    if (data.length !== paramCount(spec.shape)) {
+      throw new Error(`parameter '${spec.name}' has ${data.length} values but shape [${spec.shape}] needs ${paramCount(spec.shape)}`);
+    }
+    if (fp16) {
+      const half = toFloat16(data);
+      b.initializer(spec.name, spec.shape, DataType.FLOAT16, new Uint8Array(half.buffer, half.byteOffset, half.byteLength));
+      values.set(spec.name, b.node("Cast", [spec.name], { to: DataType.FLOAT }, `${spec.name}/float32`));
+    } else {
+      values.set(spec.name, b.initializer(spec.name, spec.shape, DataType.FLOAT, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    }
+  }
+  return values;
+}
+
+function attentionLayers(model: ModelIR) {
+  return model.sublayers.filter((layer) => layer.kind === "attention");
+}
+
+/** metadata_props: enough for a runtime to tokenize, check lengths and build an empty KV cache. */
+function metadata(model: ModelIR, options: OnnxOptions): Record<string, string> {
+  const attention = attentionLayers(model);
+  return {
+    "motc.version": version,
+    "motc.model": model.name,
+    "motc.spec": options.specText ?? "",
+    "motc.tokenizer": options.tokenizer ?? defaultTokenizerFor(model.vocab),
+    "motc.context": String(model.context),
+    "motc.vocab": String(model.vocab),
+    "motc.kv_cache": options.kvCache ? "true" : "false",
+    "motc.fp16": options.fp16 ? "true" : "false",
+    "motc.attention_layers": String(attention.length),
+    "motc.heads": attention.map((layer) => layer.heads).join(","),
+    "motc.head_dim": attention.map((layer) => layer.headDim).join(","),
+  };
+}
