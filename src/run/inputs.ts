@@ -39,7 +39,7 @@ export function validateBatch(batch: Batch, limits: InputLimits): void {
   if (length === 0) throw new UserError("empty sequence: give at least one token");
   for (const [b, row] of batch.entries()) {
     if (row.length !== length) {
-      throw new UserError(`ragged batch: sequence ${b} has ${row.length} tokens but sequence 0 has ${length} (all must be the same length)`);
+      throw new UserError(`ragged batch: sequence ${b} has ${row.length} token${row.length === 1 ? "" : "s"} but sequence 0 has ${length} (all must be the same length)`);
     }
   }
   if (limits.context !== undefined && length > limits.context) {

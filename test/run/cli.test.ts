@@ -1,0 +1,106 @@
+// `motc run`: predictions, --json logits against a direct onnxruntime session,
+// and every kind of bad input ending in one line and a non-zero exit.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import * as ort from "onnxruntime-node";
+import { runMotc } from "../support/cli.js";
+import { buildToyModel, writeToyModel } from "./toy-model.js";
+
+const model = writeToyModel();
+const dir = dirname(model);
+const plain = join(dir, "plain.onnx");
+writeFileSync(plain, buildToyModel({ kvCache: false }));
+const anonymous = join(dir, "anonymous.onnx");
+writeFileSync(anonymous, buildToyModel({ kvCache: false, metadata: false }));
+
+/** Logits straight from onnxruntime-node, with the empty past the decoder form needs. */
+async function directLogits(path: string, batch: number[][]): Promise<{ dims: readonly number[]; data: Float32Array }> {
+  const session = await ort.InferenceSession.create(path);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", BigInt64Array.from(batch.flat().map(BigInt)), [batch.length, batch[0].length]),
+  };
+  for (const name of session.inputNames.filter((n) => n.startsWith("past_key_values."))) {
+    feeds[name] = new ort.Tensor("float32", new Float32Array(0), [batch.length, 2, 0, 8]);
+  }
+  const out = await session.run(feeds);
+  return { dims: out.logits.dims, data: out.logits.data as Float32Array };
+}
+
+function oneLineFailure(args: string[], pattern: RegExp, code = 1): void {
+  const result = runMotc(args);
+  assert.equal(result.code, code, `exit code for ${args.join(" ")}: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line for ${args.join(" ")}: ${result.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+}
+
+test("motc run --text prints the top predictions with the decoded tokens, ranked by probability", async () => {
+  const result = runMotc(["run", model, "--text", "Hello", "--ep", "cpu", "--top", "3"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, "");
+  const lines = result.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], "toy: 1 × 5 tokens, vocab 256, provider cpu");
+  assert.equal(lines[1], "next token after position 4:");
+  assert.equal(lines.length, 5);
+  // The ranking must be the reference's: argsort of the last position's logits.
+  const direct = await directLogits(model, [[72, 101, 108, 108, 111]]);
+  const last = Array.from(direct.data.subarray(4 * 256, 5 * 256));
+  const expected = last.map((v, id) => ({ v, id })).sort((a, b) => b.v - a.v).slice(0, 3);
+  const exps = last.map((v) => Math.exp(v - expected[0].v));
+  const total = exps.reduce((a, b) => a + b, 0);
+  expected.forEach(({ id }, rank) => {
+    const match = /^\s+(\d+)\.\s+(\d+)\s+p=([\d.]+)\s+logit=(-?[\d.]+)\s+(\S+)$/.exec(lines[2 + rank]);
+    assert.ok(match, lines[2 + rank]);
+    assert.equal(Number(match[1]), rank + 1);
+    assert.equal(Number(match[2]), id);
+    assert.ok(Math.abs(Number(match[3]) - exps[id] / total) < 1e-4);
+  });
+});
+
+test("motc run --json gives the logits of a direct onnxruntime session, for a batch", async () => {
+  const batch = [[1, 2, 3, 4], [200, 100, 50, 25], [7, 7, 7, 7]];
+  for (const path of [model, plain]) {
+    const result = runMotc(["run", path, "--ids", JSON.stringify(batch), "--ep", "cpu", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const json = JSON.parse(result.stdout) as { provider: string; shape: number[]; logits: number[] };
+    const direct = await directLogits(path, batch);
+    assert.equal(json.provider, "cpu");
+    assert.deepEqual(json.shape, [3, 4, 256]);
+    assert.deepEqual(json.shape, [...direct.dims]);
+    assert.equal(json.logits.length, direct.data.length);
+    let worst = 0;
+    json.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - direct.data[i]))));
+    assert.ok(worst <= 1e-5, `max |difference| ${worst}`);
+  }
+});
+
+test("a model without motc metadata still runs on --ids", () => {
+  const result = runMotc(["run", anonymous, "--ids", "[[5,6],[7,8]]", "--ep", "cpu", "--top", "2"]);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], `${anonymous}: 2 × 2 tokens, vocab 256, provider cpu`);
+  assert.deepEqual(lines.map((l) => l.replace(/^\s+\d+\.\s+\d+\s+p=[\d.]+\s+logit=-?[\d.]+$/, "#")), [lines[0], "sequence 0, next token after position 1:", "#", "#", "sequence 1, next token after position 1:", "#", "#"]);
+});
+
+test("bad input: one clear line and a non-zero exit each", () => {
+  const bad = join(dir, "bad.onnx");
+  writeFileSync(bad, "this is not a protobuf\n");
+  const truncated = join(dir, "truncated.onnx");
+  writeFileSync(truncated, buildToyModel().subarray(0, 2000));
+  oneLineFailure(["run", join(dir, "missing.onnx"), "--ids", "[1]", "--ep", "cpu"], /missing\.onnx: no such file or directory$/);
+  oneLineFailure(["run", bad, "--ids", "[1]", "--ep", "cpu"], /bad\.onnx: not a valid ONNX model/);
+  oneLineFailure(["run", truncated, "--ids", "[1]", "--ep", "cpu"], /truncated\.onnx: not a valid ONNX model \(length past the end of the file/);
+  oneLineFailure(["run", anonymous, "--text", "hi", "--ep", "cpu"], /names no tokenizer .*--ids/);
+  oneLineFailure(["run", model, "--ids", "[[1,2],[3]]", "--ep", "cpu"], /^motc: ragged batch: sequence 1 has 1 token but sequence 0 has 2/);
+  oneLineFailure(["run", model, "--ids", "[1,2,256]", "--ep", "cpu"], /^motc: token id 256 at sequence 0, position 2 is out of range \(the vocabulary is \[0, 256\)\)$/);
+  oneLineFailure(["run", model, "--ids", "[-3]", "--ep", "cpu"], /token id -3 .* out of range/);
+  oneLineFailure(["run", model, "--ids", "[1, \"a\"]", "--ep", "cpu"], /position 1: "a" is not an integer token id/);
+  oneLineFailure(["run", model, "--ids", "[1,2", "--ep", "cpu"], /--ids is not valid JSON/);
+  oneLineFailure(["run", model, "--ids", "[]", "--ep", "cpu"], /--ids must be a non-empty JSON array/);
+  oneLineFailure(["run", model, "--ids", JSON.stringify(Array.from({ length: 25 }, (_, i) => i)), "--ep", "cpu"], /^motc: sequence of 25 tokens is longer than the model's context of 24$/);
+  oneLineFailure(["run", model, "--text", "", "--ep", "cpu"], /empty input/);
+  oneLineFailure(["run", model, "--ids", "[1]", "--text", "a"], /exactly one of --ids or --text/, 2);
+});

@@ -1,0 +1,100 @@
+// Generation: seeded sampling is reproducible, and greedy decoding through the
+// KV cache picks exactly the tokens that re-running the whole sequence picks.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { forward } from "../../src/run/forward.js";
+import { argmax, generate, Sampler } from "../../src/run/generate.js";
+import { openSession } from "../../src/run/session.js";
+import { runMotc } from "../support/cli.js";
+import { buildToyModel, writeToyModel } from "./toy-model.js";
+
+const model = writeToyModel({ context: 40 });
+const plain = join(dirname(model), "plain.onnx");
+writeFileSync(plain, buildToyModel({ kvCache: false, context: 40 }));
+const prompt = Array.from(new TextEncoder().encode("The cat"));
+
+test("greedy decoding with the KV cache equals greedy re-running of the full sequence", async () => {
+  const run = await openSession(model, { providers: ["cpu"] });
+  const cached = await generate(run, prompt, { maxTokens: 20, temperature: 0, topK: 0, seed: 0 });
+  assert.equal(cached.ids.length, 20);
+  const sequence = [...prompt];
+  let worst = 0;
+  for (let step = 0; step < 20; step++) {
+    const full = await forward(run, [sequence]);
+    const vocab = full.dims[2];
+    const last = full.logits.subarray((sequence.length - 1) * vocab, sequence.length * vocab);
+    sequence.push(argmax(last));
+    // The cached step's logits for this position, recomputed incrementally, must agree too.
+    if (step === 19) {
+      const prefill = await forward(run, [sequence.slice(0, prompt.length)]);
+      let past = prefill.present;
+      let logits = prefill.logits.subarray((prompt.length - 1) * vocab);
+      for (let t = prompt.length; t < sequence.length - 1; t++) {
+        const next = await forward(run, [[sequence[t]]], past);
+        past = next.present;
+        logits = next.logits;
+      }
+      last.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - logits[i]))));
+    }
+  }
+  assert.deepEqual(cached.ids, sequence.slice(prompt.length));
+  assert.ok(worst < 1e-4, `cached vs full logits differ by ${worst}`);
+  assert.ok(new Set(cached.ids).size > 1, "the toy model should not emit a single repeated token");
+});
+
+test("the same seed gives the same tokens; another seed gives others", async () => {
+  const run = await openSession(model, { providers: ["cpu"] });
+  const options = { maxTokens: 24, temperature: 1.5, topK: 50 };
+  const a = await generate(run, prompt, { ...options, seed: 7 });
+  const b = await generate(run, prompt, { ...options, seed: 7 });
+  const c = await generate(run, prompt, { ...options, seed: 8 });
+  assert.deepEqual(a.ids, b.ids);
+  assert.notDeepEqual(a.ids, c.ids);
+});
+
+test("motc generate streams the same text for the same seed and stops at the context", () => {
+  const args = ["generate", model, "--prompt", "Hi", "--seed", "3", "--temperature", "0.8", "--ep", "cpu"];
+  const first = runMotc([...args, "--max-tokens", "10"]);
+  const second = runMotc([...args, "--max-tokens", "10"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, second.stdout);
+  assert.ok(first.stdout.length > 1);
+  assert.match(first.stderr, /^motc: 10 tokens on cpu in [\d.]+ s \([\d.]+ tokens\/s\); stopped at --max-tokens 10\n$/);
+  // 2 prompt tokens + 38 new fill the context of 40.
+  const long = runMotc([...args, "--max-tokens", "100"]);
+  assert.equal(long.code, 0, long.stderr);
+  assert.match(long.stderr, /^motc: 38 tokens on cpu .*; stopped: the model's context of 40 tokens is full\n$/);
+});
+
+test("motc generate refuses a model without a KV cache, an empty prompt and bad sampling flags", () => {
+  const plainRun = runMotc(["generate", plain, "--prompt", "Hi", "--ep", "cpu"]);
+  assert.equal(plainRun.code, 1);
+  assert.match(plainRun.stderr, /^motc: .*plain\.onnx: generate needs a model compiled with --kv-cache .*\n$/);
+  const empty = runMotc(["generate", model, "--prompt", "", "--ep", "cpu"]);
+  assert.equal(empty.code, 2);
+  assert.equal(empty.stderr, "motc: empty prompt: --prompt needs some text\n");
+  const temperature = runMotc(["generate", model, "--prompt", "a", "--temperature", "-1", "--ep", "cpu"]);
+  assert.equal(temperature.code, 1);
+  assert.equal(temperature.stderr, "motc: --temperature must be >= 0, got -1\n");
+  const tooLong = runMotc(["generate", model, "--prompt", "x".repeat(41), "--ep", "cpu"]);
+  assert.equal(tooLong.code, 1);
+  assert.equal(tooLong.stderr, "motc: the prompt is 41 tokens, longer than the model's context of 40\n");
+});
+
+test("the sampler draws tokens with softmax(logits / T) frequencies, top-k cuts the tail", () => {
+  const logits = Float32Array.of(1, 0, 2, -1, 0.5);
+  const temperature = 0.7;
+  const weights = Array.from(logits, (v) => Math.exp(v / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const sampler = new Sampler({ temperature, topK: 0, seed: 11 });
+  const counts = new Array<number>(logits.length).fill(0);
+  const draws = 20000;
+  for (let i = 0; i < draws; i++) counts[sampler.pick(logits)]++;
+  counts.forEach((count, id) => assert.ok(Math.abs(count / draws - weights[id] / total) < 0.015, `token ${id}: ${count / draws} vs ${weights[id] / total}`));
+  const topTwo = new Sampler({ temperature, topK: 2, seed: 11 });
+  const seen = new Set(Array.from({ length: 500 }, () => topTwo.pick(logits)));
+  assert.deepEqual([...seen].sort(), [0, 2]);
+  assert.equal(new Sampler({ temperature: 0, topK: 0, seed: 0 }).pick(logits), 2);
+});

@@ -1,0 +1,55 @@
+// Execution providers: the preference list, the one-line fallback notice, and
+// the provider that ran. This machine has no GPU and no CUDA provider library,
+// so `cuda` and `webgpu` must fall back to `cpu`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UserError } from "../../src/cli/io.js";
+import { openSession, parseProviders } from "../../src/run/session.js";
+import { runMotc } from "../support/cli.js";
+import { writeToyModel } from "./toy-model.js";
+
+const model = writeToyModel();
+
+test("parseProviders keeps the order, drops duplicates and rejects unknown names with a usage error", () => {
+  assert.deepEqual(parseProviders("cuda, WebGPU,cpu,cuda"), ["cuda", "webgpu", "cpu"]);
+  assert.throws(() => parseProviders("cuda,gpu"), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /unknown execution provider 'gpu'/.test(e.message));
+  assert.throws(() => parseProviders(" , "), (e: unknown) => e instanceof UserError && e.exitCode === 2);
+});
+
+test("cuda falls back to cpu with exactly one notice and reports cpu", async () => {
+  const notices: string[] = [];
+  const run = await openSession(model, { providers: ["cuda", "cpu"], notice: (line) => notices.push(line) });
+  assert.equal(run.provider, "cpu");
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /^cuda unavailable \(.+\); using cpu$/);
+  assert.deepEqual(run.fallbacks.map((f) => f.provider), ["cuda"]);
+});
+
+test("the default list tries cuda and webgpu, then says in one line what fell back", async () => {
+  const notices: string[] = [];
+  const run = await openSession(model, { notice: (line) => notices.push(line) });
+  assert.equal(run.provider, "cpu");
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /^cuda unavailable \(.+\), webgpu unavailable \(.+\); using cpu$/);
+});
+
+test("cpu alone opens without any notice", async () => {
+  const notices: string[] = [];
+  const run = await openSession(model, { providers: ["cpu"], notice: (line) => notices.push(line) });
+  assert.equal(run.provider, "cpu");
+  assert.deepEqual(notices, []);
+});
+
+test("motc run --ep cuda,cpu: one notice line on stderr, no native log noise, provider cpu", () => {
+  const result = runMotc(["run", model, "--ids", "[1,2,3]", "--ep", "cuda,cpu"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(result.stderr.trimEnd().split("\n"), ["motc: cuda unavailable (libonnxruntime_providers_cuda.so not found); using cpu"]);
+  assert.match(result.stdout.split("\n")[0], /provider cpu$/);
+});
+
+test("motc run --ep with an unknown provider is a usage error (exit 2, one line)", () => {
+  const result = runMotc(["run", model, "--ids", "[1]", "--ep", "cuda,tpu"]);
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, "");
+  assert.deepEqual(result.stderr.trimEnd().split("\n"), ["motc: unknown execution provider 'tpu' in --ep (known: cuda, tensorrt, webgpu, dml, coreml, cpu)"]);
+});
