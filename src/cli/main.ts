@@ -8,9 +8,10 @@ import { register as check } from "./check.js";
 import { register as run } from "./run.js";
 import { register as generate } from "./generate.js";
 import { register as explain } from "./explain.js";
+import { register as fmt } from "./fmt.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, run, generate, explain];
+const commands: ((program: Command) => void)[] = [check, run, generate, explain, fmt];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
