@@ -1,0 +1,97 @@
+// Building blocks shared by the per-layer lowerings. Each is shaped for the
+// fastest path of tfjs' `wasm` backend (XNNPACK), which is fast only for plain
+// 2-D, non-transposed matmuls: a transposed or batched matmul falls back to a
+// scalar loop ~10× slower. So every weight product is a 2-D matmul, and its
+// gradient is two more 2-D matmuls of explicitly transposed operands.
+import type * as tfc from "@tensorflow/tfjs-core";
+import type { Activation } from "../ir/model.js";
+
+export type TF = typeof tfc;
+export type Tensor = tfc.Tensor;
+export type Tensor2D = tfc.Tensor2D;
+export type Variable = tfc.Variable;
+
+/** Everything a layer lowering needs: tfjs, its weights by parameter name, the fast ops. */
+export interface Lowering {
+  tf: TF;
+  ops: Ops;
+  /** The variable named `name` in the parameter table (SEMANTICS.md). */
+  param(name: string): Variable;
+}
+
+export interface Ops {
+  /** `x [N, in] @ w [in, out]`, forward and backward as plain 2-D matmuls. */
+  matmul(x: Tensor, w: Tensor): Tensor2D;
+  /** The activation of SEMANTICS.md: relu, or gelu in its exact erf form. */
+  activation(kind: Activation, x: Tensor): Tensor;
+  /** Mean next-token cross-entropy of `logits [N, vocab]` against `targets [N]` int32. */
+  crossEntropy(logits: Tensor2D, targets: Tensor): tfc.Scalar;
+}
+
+export function createOps(tf: TF): Ops {
+  const matmul = withGradient<Tensor2D>(tf, 2, ([x, w], save) => {
+    save([x, w]);
+    return {
+      value: tf.matMul(x as Tensor2D, w as Tensor2D),
+      gradFunc: (dy, saved) => {
+        const [xs, ws] = saved as Tensor2D[];
+        return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
+      },
+    };
+  });
+
+  // gelu(x) = x Φ(x), Φ(x) = (1 + erf(x/√2)) / 2; gelu'(x) = Φ(x) + x φ(x).
+  const gelu = withGradient<Tensor>(tf, 1, ([x], save) => {
+    save([x]);
+    return {
+      value: tf.mul(x, normalCdf(tf, x)),
+      gradFunc: (dy, saved) => {
+        const xs = saved[0];
+        const density = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return [tf.mul(dy, tf.add(normalCdf(tf, xs), tf.mul(xs, density)))];
+      },
+    };
+  });
+
+  // One fused gradient, softmax(logits) - onehot(target), instead of tfjs'
+  // generic log-softmax chain; the picked logit is a one-hot product because
+  // gather's gradient needs a kernel wasm lacks.
+  const crossEntropy = withGradient<tfc.Scalar>(tf, 2, ([logits, targets], save) => {
+    const vocab = logits.shape[1]!;
+    const rows = logits.shape[0]!;
+    const oneHot = tf.oneHot(targets as tfc.Tensor1D, vocab);
+    const picked = tf.sum(tf.mul(logits, oneHot), 1);
+    const loss = tf.mean(tf.sub(tf.logSumExp(logits, 1), picked)) as tfc.Scalar;
+    save([logits, oneHot]);
+    return {
+      value: loss,
+      gradFunc: (dy, saved) => {
+        const [ls, hot] = saved;
+        const grad = tf.mul(tf.sub(tf.softmax(ls), hot), tf.div(dy, rows));
+        return [grad, tf.zerosLike(targets)];
+      },
+    };
+  });
+
+  return {
+    matmul,
+    activation: (kind, x) => (kind === "relu" ? tf.relu(x) : gelu(x)),
+    crossEntropy: (logits, targets) => crossEntropy(logits, targets),
+  };
+}
+
+type GradientBody<T extends Tensor> = (
+  inputs: Tensor[],
+  save: tfc.GradSaveFunc,
+) => { value: T; gradFunc: (dy: T, saved: Tensor[]) => Tensor[] };
+
+/** tf.customGrad with its inputs as an array: `arity` tensors, then tfjs' save function. */
+function withGradient<T extends Tensor>(tf: TF, arity: number, body: GradientBody<T>): (...inputs: Tensor[]) => T {
+  const f = tf.customGrad<T>((...args) => body(args.slice(0, arity) as Tensor[], args[arity] as tfc.GradSaveFunc));
+  return (...inputs) => f(...inputs);
+}
+
+/** Φ(x) = (1 + erf(x / √2)) / 2 with tfjs' erf (a kernel on cpu, wasm and webgpu). */
+function normalCdf(tf: TF, x: Tensor): Tensor {
+  return tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+}
