@@ -1,6 +1,6 @@
 // The CLI's edges: reading specs, printing diagnostics, atomic writes, and the
 // one way a user-caused failure ends (a message and an exit code, no stack).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** An error the user can fix. The CLI prints its message and exits with `exitCode`. */
@@ -43,6 +43,40 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw new UserError(`cannot write ${path}: ${describeFsError(error)}`);
+  }
+}
+
+/**
+ * Writes several files, each given as chunks written one after another (large
+ * buffers are not joined first), all-or-nothing: every file goes to a temporary
+ * name, then they are renamed in order — list the file that makes the set
+ * usable (e.g. a model beside its external data) last. A failure removes them all.
+ */
+export function writeFilesAtomic(files: readonly { path: string; chunks: readonly Uint8Array[] }[]): void {
+  const temporaries = files.map((f) => `${f.path}.${process.pid}.tmp`);
+  const renamed: string[] = [];
+  let current = files[0]?.path;
+  try {
+    files.forEach((file, i) => {
+      current = file.path;
+      mkdirSync(dirname(file.path), { recursive: true });
+      const fd = openSync(temporaries[i], "w");
+      try {
+        for (const chunk of file.chunks) {
+          for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done, chunk.byteLength - done);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    });
+    files.forEach((file, i) => {
+      current = file.path;
+      renameSync(temporaries[i], file.path);
+      renamed.push(file.path);
+    });
+  } catch (error) {
+    for (const path of [...temporaries, ...renamed]) rmSync(path, { force: true });
+    throw new UserError(`cannot write ${current}: ${describeFsError(error)}`);
   }
 }
 

@@ -30,7 +30,14 @@ export function handmadeModels(): { label: string; model: ModelIR }[] {
     mot(3, 4, 1, 16),
     mot(4, 8, 2, 12, { activation: "gelu" }),
   ], { dFF: 64, position: "none" });
+  const decoder = base("sinusoidal_decoder", 80, 24, 24, [
+    attention(0, 2, 24, { bias: true }),
+    mot(1, 6, 3, 24, { temp: { kind: "fixed", value: 0.7 }, activation: "gelu" }),
+    attention(2, 3, 24),
+    ff(3, 48, "gelu"),
+  ], { dFF: 48, norm: "rmsnorm", position: "sinusoidal", tiedHead: false });
   return [
+    { label: "test/fixtures/onnx/decoder.mot:sinusoidal_decoder (hand-built)", model: decoder },
     { label: "specs/tiny.mot:tiny (hand-built)", model: tiny },
     { label: "specs/mot_paper.mot:mot_paper (hand-built)", model: paper },
     { label: "specs/attention.mot:attention_only (hand-built)", model: attentionOnly },

@@ -1,0 +1,88 @@
+// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--opset N] [--kv-cache] [--fp16]
+// Writes DIR/NAME.onnx (and DIR/NAME.onnx.data when the weights pass 2 GB), atomically.
+import type { Command } from "commander";
+import { freemem } from "node:os";
+import { join } from "node:path";
+import type { Weights } from "../ir/init.js";
+import type { ModelIR } from "../ir/model.js";
+import { parameterTable, paramCount } from "../ir/params.js";
+import { UserError, readText, writeFilesAtomic } from "./io.js";
+import { loadSpec, selectModel } from "./spec.js";
+
+interface CompileFlags {
+  model?: string;
+  out: string;
+  weights?: string;
+  seed?: string;
+  opset: string;
+  kvCache?: boolean;
+  fp16?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("compile")
+    .description("compile a model to an ONNX inference graph (DIR/NAME.onnx)")
+    .argument("<file>", "a .mot spec")
+    .option("--model <name>", "which model of the file (default: the first)")
+    .option("--out <dir>", "output directory", "out")
+    .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
+    .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
+    .option("--opset <n>", "ONNX opset (17 or later)", "17")
+    .option("--kv-cache", "decoder form: past_key_values inputs and present outputs")
+    .option("--fp16", "store the weights as float16 (compute stays float32)")
+    .action(async (file: string, flags: CompileFlags) => compileCommand(file, flags));
+}
+
+async function compileCommand(file: string, flags: CompileFlags): Promise<void> {
+  const opset = integer(flags.opset, "--opset");
+  const seedFlag = flags.seed === undefined ? undefined : integer(flags.seed, "--seed");
+  const model = selectModel(loadSpec(file), file, flags.model);
+  const params = parameterTable(model).reduce((sum, p) => sum + paramCount(p.shape), 0);
+  checkMemory(model, params, flags.fp16 ?? false);
+
+  const weights = await loadWeights(model, flags.weights, seedFlag ?? model.recipe?.seed ?? 0);
+  const { lowerToOnnxFiles } = await import("../onnx/index.js");
+  const path = join(flags.out, `${model.name}.onnx`);
+  const externalLocation = `${model.name}.onnx.data`;
+  const files = lowerToOnnxFiles(model, weights, {
+    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readText(file), externalLocation,
+  });
+  const writes = [{ path, chunks: files.model }];
+  if (files.external) writes.unshift({ path: join(flags.out, externalLocation), chunks: files.external.chunks });
+  writeFilesAtomic(writes);
+
+  const bytes = writes.reduce((sum, w) => sum + w.chunks.reduce((s, c) => s + c.byteLength, 0), 0);
+  const external = files.external ? ` (weights in ${externalLocation})` : "";
+  process.stdout.write(`${path}${external}  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params\n`);
+}
+
+async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
+  if (checkpoint !== undefined) {
+    const { readCheckpoint } = await import("../train/checkpoint.js");
+    return readCheckpoint(checkpoint, model).weights;
+  }
+  const { initialWeights } = await import("../ir/init.js");
+  return initialWeights(model, seed);
+}
+
+/** The weights are held once as float32 (plus a float16 copy with --fp16); refuse early rather than swap or crash. */
+function checkMemory(model: ModelIR, params: number, fp16: boolean): void {
+  const needed = params * (fp16 ? 6 : 4);
+  const free = freemem();
+  if (needed > free) {
+    throw new UserError(`model '${model.name}' needs ${formatBytes(needed)} for its weights but only ${formatBytes(free)} of memory is free`);
+  }
+}
+
+function integer(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UserError(`${flag} must be an integer, got '${text}'`, 2);
+  return value;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e3).toFixed(1)} kB`;
+}
