@@ -1,8 +1,13 @@
 // The checker's entry point: source text → checked models, with diagnostics.
+// Parsing is syntax/parse.ts; everything after it (names, defaults, types,
+// extends/replace/repeat, sizes, recipes) is elaborate.ts and its helpers.
 import type { ModelIR } from "../ir/model.js";
 import type { SpecFile } from "../syntax/ast.js";
-import type { Diagnostic } from "../syntax/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../syntax/diagnostics.js";
+import { parseSpec } from "../syntax/parse.js";
 import type { SourceFile } from "../syntax/span.js";
+import { Elaborator } from "./elaborate.js";
+import { Reporter } from "./report.js";
 
 export interface CheckResult {
   /** The syntax tree (possibly partial when there were syntax errors). */
@@ -13,6 +18,32 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
+/** The versions of LANGUAGE.md this checker implements. */
+export const KNOWN_VERSIONS: readonly number[] = [1];
+
 export function checkSpec(source: SourceFile): CheckResult {
-  throw new Error(`not implemented yet: ${source.path}`);
+  const { spec, diagnostics: syntax } = parseSpec(source);
+  const { models, diagnostics } = checkTree(spec);
+  // With a syntax error the tree lacks what could not be read, so no model in it can be trusted.
+  const trusted = hasErrors(syntax) ? [] : models;
+  const all = [...syntax, ...diagnostics].sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
+  return { spec, models: trusted, diagnostics: all };
+}
+
+/** Checks a syntax tree: the models that are clean, and the check diagnostics. */
+export function checkTree(spec: SpecFile): { models: ModelIR[]; diagnostics: Diagnostic[] } {
+  const reporter = new Reporter();
+  let models: ModelIR[] = [];
+  // An unknown version may mean anything: report it, check by version 1's rules, trust no model.
+  const versionKnown = !spec.version || KNOWN_VERSIONS.includes(spec.version.value);
+  if (!versionKnown) reporter.report("MOT004", [spec.version!.image], spec.version!.span);
+  try {
+    models = new Elaborator(spec, reporter).run();
+  } catch (error) {
+    // Expressions nested thousands deep exhaust the stack: a diagnostic, not a crash.
+    if (!(error instanceof RangeError)) throw error;
+    reporter.report("MOT044", [], spec.decls[0]?.span);
+    models = [];
+  }
+  return { models: versionKnown ? models : [], diagnostics: reporter.diagnostics };
 }

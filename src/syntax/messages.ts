@@ -44,6 +44,12 @@ export const messages = {
   MOT039: { severity: "error", text: "{0} takes no arguments here" },
   MOT040: { severity: "error", text: "train recipe names unknown model '{0}'" },
   MOT041: { severity: "error", text: "{0} must be between {1} and {2}, got {3}" },
+  MOT042: { severity: "error", text: "{0} is not a finite number" },
+  MOT043: { severity: "error", text: "{0} must not be negative, got {1}" },
+  MOT044: { severity: "error", text: "the spec is nested too deeply to check" },
+  MOT045: { severity: "error", text: "'{0}' is a {1} key, not a constant: set it without 'let'" },
+  MOT046: { severity: "error", text: "replace has no effect: model '{0}' lists its own layers" },
+  MOT047: { severity: "error", text: "{0} applies only with {1}" },
 
   // Warnings
   MOT100: { severity: "warning", text: "let constant '{0}' is never used" },
