@@ -10,9 +10,10 @@ import { register as generate } from "./generate.js";
 import { register as explain } from "./explain.js";
 import { register as fmt } from "./fmt.js";
 import { register as compile } from "./compile.js";
+import { register as train } from "./train.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt];
+const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, train];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
