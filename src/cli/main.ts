@@ -11,9 +11,11 @@ import { register as explain } from "./explain.js";
 import { register as fmt } from "./fmt.js";
 import { register as compile } from "./compile.js";
 import { register as train } from "./train.js";
+import { register as summary } from "./summary.js";
+import { register as diff } from "./diff.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, train];
+const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
