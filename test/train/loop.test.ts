@@ -1,0 +1,105 @@
+// The training loop in-process on a very small model (fixture.ts): exact
+// resume, learning below the unigram entropy, refusals and the NaN stop.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { ModelIR, Recipe } from "../../src/ir/model.js";
+import { Random } from "../../src/ir/random.js";
+import { readManifest } from "../../src/train/checkpoint.js";
+import { train, type TrainRun } from "../../src/train/loop.js";
+import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
+import { smallModel, smallRecipe } from "./fixture.js";
+
+const backend = (process.env.MOTC_TEST_BACKEND ?? "wasm") as TrainRun["backend"];
+const scratch = mkdtempSync(join(tmpdir(), "motc-train-"));
+
+/** Seeded text of 20 words: letters within a word are predictable, words are not. */
+export function wordsText(count: number, seed = 1): string {
+  const words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "runs",
+    "away", "from", "big", "red", "cat", "while", "birds", "sing", "in", "trees"];
+  const random = new Random(seed, "words");
+  return Array.from({ length: count }, () => words[random.int(words.length)]).join(" ");
+}
+const dataPath = join(scratch, "words.txt");
+writeFileSync(dataPath, wordsText(6000));
+
+function run(out: string, recipe: Recipe, extra: Partial<TrainRun> = {}, model: ModelIR = smallModel(recipe)) {
+  const lines: string[] = [];
+  const promise = train({
+    model, recipe, sources: [dataPath], tokenizer: "bytes", out, backend, resume: false, logEvery: 1000,
+    print: (line) => lines.push(line), progress: { isTTY: false, write: (text) => (lines.push(text), true) }, ...extra,
+  });
+  return { promise, lines };
+}
+
+/** Metrics without the wall-clock fields (tokens_per_s, elapsed_s). */
+function curve(out: string): MetricsRecord[] {
+  return readMetrics(join(out, "metrics.jsonl")).map((r) => {
+    if (r.kind === "eval") return r;
+    const { tokens_per_s: _rate, elapsed_s: _elapsed, ...rest } = r;
+    return rest as MetricsRecord;
+  });
+}
+
+test("stopping at step 6 and resuming to 12 reproduces the uninterrupted run exactly", async () => {
+  const recipe = smallRecipe({ steps: 12, evalEvery: 4, checkpointEvery: 5 });
+  const whole = join(scratch, "whole");
+  const split = join(scratch, "split");
+  await run(whole, recipe).promise;
+  const first = await run(split, recipe, { stopAt: 6 }).promise;
+  assert.equal(first.step, 6);
+  assert.equal(readManifest(split).step, 6);
+  await run(split, recipe, { resume: true }).promise;
+  const expected = curve(whole);
+  assert.equal(expected.filter((r) => r.kind === "train").length, 12);
+  assert.deepEqual(curve(split), expected);
+  for (const file of ["weights.bin", "optimizer.bin", "checkpoint.json"]) {
+    assert.ok(readFileSync(join(split, file)).equals(readFileSync(join(whole, file))), `${file} differs`);
+  }
+  assert.match(readFileSync(join(whole, "loss.svg"), "utf8"), /<svg[^]*train loss[^]*eval loss[^]*<\/svg>\n$/);
+});
+
+test("the small model's eval loss falls well below the unigram entropy of its data", async () => {
+  const recipe = smallRecipe({ steps: 150, lr: 3e-2, evalEvery: 50, checkpointEvery: 150 });
+  const out = join(scratch, "learn");
+  const outcome = await run(out, recipe).promise;
+  // The unigram entropy, computed here from the bytes of the data file.
+  const bytes = readFileSync(dataPath);
+  const counts = new Map<number, number>();
+  for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+  let entropy = 0;
+  for (const c of counts.values()) entropy -= (c / bytes.length) * Math.log(c / bytes.length);
+  const evalLoss = outcome.evalLoss!;
+  console.log(`small model, ${recipe.steps} steps on ${backend}: eval loss ${evalLoss.toFixed(3)} vs unigram entropy ${entropy.toFixed(3)} nats`);
+  assert.ok(Math.abs(outcome.unigramEntropy - entropy) < 0.01);
+  assert.ok(evalLoss < 0.8 * entropy, `eval loss ${evalLoss} is not well below ${entropy}`);
+  const evals = readMetrics(join(out, "metrics.jsonl")).filter((r) => r.kind === "eval").map((r) => r.step);
+  assert.deepEqual(evals, [0, 50, 100, 150]);
+});
+
+test("resuming refuses a checkpoint of another model, of a changed spec, or none at all", async () => {
+  const recipe = smallRecipe({ steps: 2, evalEvery: 2, checkpointEvery: 2 });
+  const out = join(scratch, "refuse");
+  await run(out, recipe).promise;
+  await assert.rejects(run(out, recipe).promise, /already holds a checkpoint: pass --resume/);
+  const renamed = { ...smallModel(recipe), name: "other" };
+  await assert.rejects(run(out, recipe, { resume: true }, renamed).promise, /the checkpoint is of model 'small', not 'other'/);
+  const wider = { ...smallModel(recipe), dFF: 128 };
+  await assert.rejects(run(out, recipe, { resume: true }, wider).promise, /trained from a different definition of model 'small'/);
+  await assert.rejects(run(out, { ...recipe, batch: 4 }, { resume: true }).promise, /cannot resume: the checkpoint was trained with batch 8, this run has 4/);
+  await assert.rejects(run(join(scratch, "nothing"), recipe, { resume: true }).promise, /no checkpoint to resume/);
+});
+
+test("a loss that becomes NaN or infinite stops training and keeps the last good checkpoint", async () => {
+  const recipe = smallRecipe({ steps: 10, lr: 1e30, warmup: 0, schedule: { kind: "constant" }, clip: 0, evalEvery: 10, checkpointEvery: 1 });
+  const out = join(scratch, "nan");
+  await assert.rejects(run(out, recipe).promise, (error: Error) => {
+    assert.match(error.message, /^the loss became (NaN|Infinity|-Infinity) at step (\d+) \(gradient norm .*\); training stopped, the last good checkpoint \(step (\d+)\) is kept in /);
+    const [, failed, kept] = /at step (\d+).*\(step (\d+)\)/.exec(error.message)!;
+    assert.equal(Number(kept), Number(failed) - 1);
+    assert.equal(readManifest(out).step, Number(kept));
+    return true;
+  });
+});
