@@ -97,6 +97,8 @@ async function startWasm(tf: TF): Promise<string> {
 async function startCpu(tf: TF): Promise<string> {
   await import("@tensorflow/tfjs-backend-cpu");
   await activate(tf, "cpu");
+  // Its first write prints a banner recommending tfjs-node; selectBackend already said which runs.
+  (tf.backend() as { firstUse?: boolean }).firstUse = false;
   return "plain JavaScript, slow";
 }
 

@@ -1,0 +1,99 @@
+// Shared by the tfjs tests: a backend, small hand-built models covering every
+// layer kind, weights large enough that every path carries gradient, and the
+// float64 loss of test/reference for finite differences.
+import type { Weights } from "../../src/ir/init.js";
+import type { AttentionLayer, FeedForwardLayer, MixtureOfTokensLayer, ModelIR, Sublayer } from "../../src/ir/model.js";
+import { parameterTable, paramCount } from "../../src/ir/params.js";
+import { Random } from "../../src/ir/random.js";
+import { selectBackend, type BackendPreference, type TF } from "../../src/tfjs/index.js";
+import { referenceLogits } from "../reference/forward.js";
+
+export async function backend(preference: BackendPreference): Promise<TF> {
+  const { tf, name } = await selectBackend(preference, () => {});
+  if (name !== preference) throw new Error(`asked for ${preference}, got ${name}`);
+  return tf;
+}
+
+const attention = (index: number, heads: number, d: number, extra: Partial<AttentionLayer> = {}): AttentionLayer =>
+  ({ kind: "attention", index, heads, headDim: d / heads, causal: true, bias: false, ...extra });
+const ff = (index: number, size: number, activation: FeedForwardLayer["activation"]): FeedForwardLayer =>
+  ({ kind: "ff", index, size, activation });
+const mot = (index: number, experts: number, group: number, expertSize: number, extra: Partial<MixtureOfTokensLayer> = {}): MixtureOfTokensLayer =>
+  ({ kind: "mot", index, experts, group, expertSize, temp: { kind: "fixed", value: 1 }, activation: "relu", ...extra });
+
+function model(name: string, sublayers: Sublayer[], extra: Partial<ModelIR> = {}): ModelIR {
+  return { name, vocab: 11, context: 6, dModel: 8, dFF: 16, norm: "layernorm", normEps: 1e-5, dropout: 0, position: "learned", sublayers, tiedHead: true, ...extra };
+}
+
+/** Small models that between them use every layer kind and option the tfjs lowering has. */
+export function gradientModels(): ModelIR[] {
+  return [
+    // layernorm, learned positions, tied head, causal attention, MoT with a learned
+    // temperature and groups of 3 (batch 5 leaves a group of 2), gelu ff.
+    model("causal_mot_learned", [
+      attention(0, 2, 8),
+      mot(1, 3, 3, 6, { temp: { kind: "learnable", init: 0.7 } }),
+      ff(2, 12, "gelu"),
+    ]),
+    // rmsnorm, sinusoidal positions, untied head, non-causal attention with biases,
+    // MoT with a fixed temperature and gelu, group 1 (a dense FFN), relu ff.
+    model("bidirectional_fixed", [
+      attention(0, 4, 8, { causal: false, bias: true }),
+      mot(1, 2, 2, 5, { temp: { kind: "fixed", value: 1.5 }, activation: "gelu" }),
+      mot(2, 3, 1, 4, { temp: { kind: "learnable", init: 1 } }),
+      ff(3, 10, "relu"),
+    ], { norm: "rmsnorm", position: "sinusoidal", tiedHead: false }),
+    // no positions; a group larger than the batch (all rows in one leftover group).
+    model("no_positions_big_group", [mot(0, 2, 8, 6, { temp: { kind: "learnable", init: 1.3 } }), attention(1, 1, 8)], { position: "none" }),
+  ];
+}
+
+/**
+ * Seeded weights of order one (SEMANTICS.md's init is 0.02, under which the
+ * MoT softmax is nearly uniform and gradients of deep parameters vanish).
+ */
+export function strongWeights(m: ModelIR, seed: number): Weights {
+  const weights: Weights = new Map();
+  for (const spec of parameterTable(m)) {
+    const random = new Random(seed, spec.name);
+    const values = new Float32Array(paramCount(spec.shape));
+    const fanIn = spec.shape.length >= 2 ? spec.shape[spec.shape.length - 2] : 1;
+    for (let i = 0; i < values.length; i++) {
+      const noise = random.normal();
+      if (spec.name.endsWith("log_temp")) values[i] = Math.log(0.7) + 0.1 * noise;
+      else if (spec.name.endsWith(".scale")) values[i] = 1 + 0.2 * noise;
+      else if (spec.shape.length === 1) values[i] = 0.2 * noise; // biases
+      else values[i] = noise * (spec.name.endsWith("controller") ? 1.5 : 1.2) / Math.sqrt(fanIn);
+    }
+    weights.set(spec.name, values);
+  }
+  return weights;
+}
+
+export function randomIds(vocab: number, batch: number, length: number, seed: number): number[][] {
+  const random = new Random(seed, "ids");
+  return Array.from({ length: batch }, () => Array.from({ length }, () => random.int(vocab)));
+}
+
+/** Mean next-token cross-entropy of the float64 reference logits. */
+export function referenceLoss(m: ModelIR, weights: Weights, ids: number[][], targets: number[][]): number {
+  const logits = referenceLogits(m, weights, ids);
+  const vocab = m.vocab;
+  const flatTargets = targets.flat();
+  let total = 0;
+  for (let r = 0; r < flatTargets.length; r++) {
+    const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    const max = Math.max(...row);
+    let sum = 0;
+    for (const v of row) sum += Math.exp(v - max);
+    total += max + Math.log(sum) - row[flatTargets[r]];
+  }
+  return total / flatTargets.length;
+}
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
