@@ -34,8 +34,8 @@ export function cacheShapes(run: RunSession): CacheShape[] | undefined {
   for (let n = 0; inputs.has(`past_key_values.${n}.key`); n++) {
     const meta = inputs.get(`past_key_values.${n}.key`)!;
     const shape = meta.isTensor ? meta.shape : [];
-    const heads = typeof shape[1] === "number" ? shape[1] : metadataNumber(run, "motc.heads");
-    const headDim = typeof shape[3] === "number" ? shape[3] : metadataNumber(run, "motc.head_dim");
+    const heads = typeof shape[1] === "number" ? shape[1] : metadataNumber(run, "motc.heads", n);
+    const headDim = typeof shape[3] === "number" ? shape[3] : metadataNumber(run, "motc.head_dim", n);
     if (heads === undefined || headDim === undefined) {
       throw new UserError(`${run.info.path}: past_key_values.${n}.key has no static heads/head_dim and the model's metadata does not say`);
     }
@@ -44,8 +44,9 @@ export function cacheShapes(run: RunSession): CacheShape[] | undefined {
   return shapes.length > 0 ? shapes : undefined;
 }
 
-function metadataNumber(run: RunSession, key: string): number | undefined {
-  const value = Number(run.info.metadata.get(key));
+/** Entry `n` of a comma-separated per-attention-layer list in the metadata (`motc.heads = "4,4"`). */
+function metadataNumber(run: RunSession, key: string, n: number): number | undefined {
+  const value = Number(run.info.metadata.get(key)?.split(",")[n]);
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import * as ort from "onnxruntime-node";
 import { runMotc } from "../support/cli.js";
+import { compiledModel } from "./compiled.js";
 import { buildToyModel, writeToyModel } from "./toy-model.js";
 
 const model = writeToyModel();
@@ -21,8 +22,10 @@ async function directLogits(path: string, batch: number[][]): Promise<{ dims: re
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor("int64", BigInt64Array.from(batch.flat().map(BigInt)), [batch.length, batch[0].length]),
   };
-  for (const name of session.inputNames.filter((n) => n.startsWith("past_key_values."))) {
-    feeds[name] = new ort.Tensor("float32", new Float32Array(0), [batch.length, 2, 0, 8]);
+  for (const meta of session.inputMetadata) {
+    if (!meta.name.startsWith("past_key_values.") || !meta.isTensor) continue;
+    const dims = meta.shape.map((d, axis) => (axis === 0 ? batch.length : axis === 2 ? 0 : Number(d)));
+    feeds[meta.name] = new ort.Tensor("float32", new Float32Array(0), dims);
   }
   const out = await session.run(feeds);
   return { dims: out.logits.dims, data: out.logits.data as Float32Array };
@@ -75,6 +78,32 @@ test("motc run --json gives the logits of a direct onnxruntime session, for a ba
     json.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - direct.data[i]))));
     assert.ok(worst <= 1e-5, `max |difference| ${worst}`);
   }
+});
+
+test("motc run on specs/tiny.mot compiled by motc: predictions, and --json logits equal a direct ORT session's", async (t) => {
+  const compiled = compiledModel("specs/tiny.mot", true);
+  if (typeof compiled !== "string") {
+    t.diagnostic(`compiled-model check not run: ${compiled.reason}`);
+    return;
+  }
+  const text = runMotc(["run", compiled, "--text", "Hello", "--ep", "cpu", "--top", "4"]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], "tiny: 1 × 5 tokens, vocab 256, provider cpu");
+  assert.equal(lines.length, 6);
+  const probabilities = lines.slice(2).map((l) => Number(/p=([\d.]+)/.exec(l)?.[1]));
+  assert.ok(probabilities.every((p, i) => p > 0 && (i === 0 || p <= probabilities[i - 1])), lines.join("\n"));
+
+  const batch = [[1, 2, 3], [40, 50, 60], [7, 8, 9], [100, 101, 102], [0, 0, 0]]; // 5 rows: group 4 leaves 1
+  const json = runMotc(["run", compiled, "--ids", JSON.stringify(batch), "--ep", "cpu", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { model: string; shape: number[]; logits: number[] };
+  const direct = await directLogits(compiled, batch);
+  assert.equal(parsed.model, "tiny");
+  assert.deepEqual(parsed.shape, [...direct.dims]);
+  let worst = 0;
+  parsed.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - direct.data[i]))));
+  assert.ok(worst <= 1e-5, `max |difference| ${worst}`);
 });
 
 test("a model without motc metadata still runs on --ids", () => {

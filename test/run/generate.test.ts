@@ -8,6 +8,7 @@ import { forward } from "../../src/run/forward.js";
 import { argmax, generate, Sampler } from "../../src/run/generate.js";
 import { openSession } from "../../src/run/session.js";
 import { runMotc } from "../support/cli.js";
+import { compiledModel } from "./compiled.js";
 import { buildToyModel, writeToyModel } from "./toy-model.js";
 
 const model = writeToyModel({ context: 40 });
@@ -15,9 +16,34 @@ const plain = join(dirname(model), "plain.onnx");
 writeFileSync(plain, buildToyModel({ kvCache: false, context: 40 }));
 const prompt = Array.from(new TextEncoder().encode("The cat"));
 
+/** Greedy tokens by re-running the whole sequence each step (no cache reuse). */
+async function greedyFull(path: string, start: number[], count: number): Promise<number[]> {
+  const run = await openSession(path, { providers: ["cpu"] });
+  const sequence = [...start];
+  for (let step = 0; step < count; step++) {
+    const full = await forward(run, [sequence]);
+    const vocab = full.dims[2];
+    sequence.push(argmax(full.logits.subarray((sequence.length - 1) * vocab, sequence.length * vocab)));
+  }
+  return sequence.slice(start.length);
+}
+
+test("greedy generation of specs/tiny.mot compiled with --kv-cache equals greedy full re-runs", async (t) => {
+  const compiled = compiledModel("specs/tiny.mot", true);
+  if (typeof compiled !== "string") {
+    t.diagnostic(`compiled-model check not run: ${compiled.reason}`);
+    return;
+  }
+  const run = await openSession(compiled, { providers: ["cpu"] });
+  const cached = await generate(run, prompt, { maxTokens: 30, temperature: 0, topK: 0, seed: 0 });
+  assert.equal(cached.ids.length, 30);
+  assert.deepEqual(cached.ids, await greedyFull(compiled, prompt, 30));
+});
+
 test("greedy decoding with the KV cache equals greedy re-running of the full sequence", async () => {
   const run = await openSession(model, { providers: ["cpu"] });
   const cached = await generate(run, prompt, { maxTokens: 20, temperature: 0, topK: 0, seed: 0 });
+  assert.deepEqual(cached.ids, await greedyFull(model, prompt, 20));
   assert.equal(cached.ids.length, 20);
   const sequence = [...prompt];
   let worst = 0;
