@@ -43,8 +43,16 @@ const ruleExpectations: Record<string, string> = {
  * Messages carry only the "expected" part; the syntax tree builder adds "found
  * Y" and the span from the offending token (see src/syntax/parse.ts).
  */
+/** A block's closing brace is expected where its body could also go on. */
+const blockEndExpectations: Record<string, string> = {
+  model: "a key, a layer, 'let', 'repeat', 'replace' or '}'",
+  train: "a key, 'let' or '}'",
+  repeat: "a layer, 'repeat' or '}'",
+};
+
 const expectations: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected }) => describeType(expected),
+  buildMismatchTokenMessage: ({ expected, ruleName }) =>
+    (expected === t.RCurly ? blockEndExpectations[ruleName] : undefined) ?? describeType(expected),
   buildNotAllInputParsedMessage: () => "'model' or 'train'",
   buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
     ruleExpectations[ruleName] ?? oneOf(expectedPathsPerAlt.flat().map((path) => describeType(path[0]))),

@@ -41,18 +41,19 @@ function real(token: IToken | undefined): token is IToken {
   return token !== undefined && !token.isInsertedInRecovery && Number.isFinite(token.startOffset);
 }
 
-function tokenOf(children: Children, key: string, index = 0): IToken | undefined {
-  const element = children[key]?.[index];
-  return element && "image" in element && real(element) ? element : undefined;
+// Under a label or rule name the CST holds only tokens or only nodes, so the
+// casts below are safe; they keep these hot helpers free of shape checks.
+function tokenOf(children: Children, key: string): IToken | undefined {
+  const token = children[key]?.[0] as IToken | undefined;
+  return real(token) ? token : undefined;
 }
 
-function nodeOf(children: Children, key: string, index = 0): CstNode | undefined {
-  const element = children[key]?.[index];
-  return element && "children" in element ? element : undefined;
+function nodeOf(children: Children, key: string): CstNode | undefined {
+  return children[key]?.[0] as CstNode | undefined;
 }
 
 function nodesOf(children: Children, key: string): CstNode[] {
-  return (children[key] ?? []).filter((element): element is CstNode => "children" in element);
+  return (children[key] ?? []) as CstNode[];
 }
 
 const BaseVisitor = motParser.getBaseCstVisitorConstructor();
@@ -232,6 +233,7 @@ export class TreeBuilder extends BaseVisitor {
   /** `a - b + c` is `(a - b) + c`: operands and operators are kept apart in the CST, so merge them by position. */
   private leftAssociative(children: Children, operandKey: string, operatorKeys: string[]): Expr | undefined {
     const operands = nodesOf(children, operandKey).map((node) => this.child<Expr>(node));
+    if (operands.length === 1) return operands[0];
     const operators = operatorKeys
       .flatMap((key) => (children[key] ?? []) as IToken[])
       .filter(real)
