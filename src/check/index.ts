@@ -3,9 +3,9 @@
 // extends/replace/repeat, sizes, recipes) is elaborate.ts and its helpers.
 import type { ModelIR } from "../ir/model.js";
 import type { SpecFile } from "../syntax/ast.js";
-import { hasErrors, type Diagnostic } from "../syntax/diagnostics.js";
+import { diagnostic, hasErrors, type Diagnostic } from "../syntax/diagnostics.js";
 import { parseSpec } from "../syntax/parse.js";
-import type { SourceFile } from "../syntax/span.js";
+import type { SourceFile, Span } from "../syntax/span.js";
 import { Elaborator } from "./elaborate.js";
 import { Reporter } from "./report.js";
 
@@ -22,7 +22,16 @@ export interface CheckResult {
 export const KNOWN_VERSIONS: readonly number[] = [1];
 
 export function checkSpec(source: SourceFile): CheckResult {
-  const { spec, diagnostics: syntax } = parseSpec(source);
+  let parsed: ReturnType<typeof parseSpec>;
+  try {
+    parsed = parseSpec(source);
+  } catch (error) {
+    // Thousands of nested parentheses exhaust the parser's stack: a diagnostic, not a crash.
+    if (!(error instanceof RangeError)) throw error;
+    const spec: SpecFile = { path: source.path, decls: [], comments: [] };
+    return { spec, models: [], diagnostics: [diagnostic("MOT044", [], deepestPoint(source))] };
+  }
+  const { spec, diagnostics: syntax } = parsed;
   const { models, diagnostics } = checkTree(spec);
   // With a syntax error the tree lacks what could not be read, so no model in it can be trusted.
   const trusted = hasErrors(syntax) ? [] : models;
@@ -46,4 +55,27 @@ export function checkTree(spec: SpecFile): { models: ModelIR[]; diagnostics: Dia
     models = [];
   }
   return { models: versionKnown ? models : [], diagnostics: reporter.diagnostics };
+}
+
+/** Where brackets nest deepest (the first such place): what MOT044 points at. */
+function deepestPoint(source: SourceFile): Span {
+  const text = source.text;
+  let depth = 0;
+  let deepest = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === "(" || char === "{") {
+      depth++;
+      if (depth > deepest) [deepest, at] = [depth, i];
+    } else if (char === ")" || char === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < at; i++) {
+    if (text[i] === "\n") [line, lineStart] = [line + 1, i + 1];
+  }
+  return { file: source.path, line, col: at - lineStart + 1, offset: at, length: 1 };
 }
