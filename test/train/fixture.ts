@@ -33,7 +33,7 @@ export function smallModel(recipe: Recipe = smallRecipe()): ModelIR {
     position: "learned",
     sublayers: [
       { kind: "attention", index: 0, heads: 2, headDim: 8, causal: true, bias: false },
-      { kind: "mot", index: 1, experts: 4, group: 2, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "gelu" },
+      { kind: "mot", index: 1, experts: 4, group: 2, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "relu" },
     ],
     tiedHead: true,
     recipe,

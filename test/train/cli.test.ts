@@ -1,0 +1,103 @@
+// `motc train` as a user runs it: Ctrl-C then --resume reproduces the
+// uninterrupted run, and every bad input ends with one clear line.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readManifest } from "../../src/train/checkpoint.js";
+import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
+import { motcBin, repoRoot, runMotc } from "../support/cli.js";
+
+const spec = join(repoRoot, "test/fixtures/train/small.mot");
+const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";
+const scratch = mkdtempSync(join(tmpdir(), "motc-train-cli-"));
+const data = join(scratch, "data.txt");
+writeFileSync(data, "It was the best of times, it was the worst of times, it was the age of wisdom. ".repeat(400));
+
+/** `motc train` on the fixture; `--data` defaults to the scratch text. */
+const train = (...args: string[]) =>
+  runMotc(["train", spec, "--backend", backend, ...(args.includes("--data") ? [] : ["--data", data]), ...args], { timeoutMs: 120_000 });
+
+/** stderr ends with exactly one `motc:` line and no stack trace. */
+function assertOneLineFailure(result: { code: number; stderr: string }, code: number, pattern: RegExp) {
+  assert.equal(result.code, code, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  assert.match(lines[lines.length - 1], pattern);
+  assert.equal(lines.filter((l) => l.startsWith("motc:")).length, 1, result.stderr);
+  assert.doesNotMatch(result.stderr, /^\s+at /m);
+}
+
+function curve(dir: string): MetricsRecord[] {
+  return readMetrics(join(dir, "metrics.jsonl")).map((r) => (r.kind === "train" ? { ...r, tokens_per_s: 0, elapsed_s: 0 } : r));
+}
+
+test("Ctrl-C saves a checkpoint and exits 130; --resume then reproduces the uninterrupted run", async () => {
+  const whole = join(scratch, "whole");
+  const cut = join(scratch, "cut");
+  const steps = ["--steps", "60", "--log-every", "1"];
+  const full = train(...steps, "--out", whole);
+  assert.equal(full.code, 0, full.stderr);
+  assert.match(full.stdout, new RegExp(`tfjs backend: ${backend}`));
+  assert.match(full.stdout, /trained small to step 60\/60 on tfjs/);
+
+  const child = spawn(process.execPath, [motcBin, "train", spec, "--backend", backend, "--data", data, ...steps, "--out", cut], { cwd: repoRoot });
+  let stderr = "";
+  let sent = false;
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (!sent && /step 5\/60/.test(stderr)) {
+      sent = true;
+      child.kill("SIGINT");
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  assert.equal(code, 130, stderr);
+  const match = /motc: interrupted at step (\d+): checkpoint saved to (.*) \(continue with --resume\)\n$/.exec(stderr);
+  assert.ok(match, stderr);
+  const stoppedAt = Number(match[1]);
+  assert.ok(stoppedAt >= 5 && stoppedAt < 60, `stopped at ${stoppedAt}`);
+  assert.equal(readManifest(cut).step, stoppedAt);
+
+  const resumed = train(...steps, "--out", cut, "--resume");
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`resuming small from step ${stoppedAt}`));
+  assert.deepEqual(curve(cut), curve(whole));
+  assert.ok(readFileSync(join(cut, "weights.bin")).equals(readFileSync(join(whole, "weights.bin"))));
+});
+
+test("a missing or empty data file ends with one clear line", () => {
+  assertOneLineFailure(train("--data", join(scratch, "absent.txt"), "--out", join(scratch, "o1")), 1, /^motc: .*absent\.txt: no such file or directory$/);
+  const empty = join(scratch, "empty.txt");
+  writeFileSync(empty, "");
+  assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: .*empty\.txt: the data file is empty$/);
+});
+
+test("a corpus shorter than one batch is refused with the numbers", () => {
+  const short = join(scratch, "short.txt");
+  writeFileSync(short, "x".repeat(100));
+  assertOneLineFailure(train("--data", short, "--out", join(scratch, "o3")), 1,
+    /^motc: the training split has 95 tokens: 5 windows of 17 tokens, but one batch needs 8 \(129 tokens\); give more data or a smaller --batch$/);
+});
+
+test("--resume refuses a checkpoint of another model or another definition of the same model", () => {
+  const out = join(scratch, "other");
+  const first = train("--steps", "2", "--out", out);
+  assert.equal(first.code, 0, first.stderr);
+  const tiny = runMotc(["train", join(repoRoot, "specs/tiny.mot"), "--backend", backend, "--data", data, "--out", out, "--resume"]);
+  assertOneLineFailure(tiny, 1, /^motc: .*other: the checkpoint is of model 'small', not 'tiny'; train into another --out$/);
+  const changed = join(scratch, "changed.mot");
+  writeFileSync(changed, readFileSync(spec, "utf8").replace("d_model = 16", "d_model = 32"));
+  const result = runMotc(["train", changed, "--backend", backend, "--data", data, "--out", out, "--resume"]);
+  assertOneLineFailure(result, 1, /^motc: .*other: the checkpoint was trained from a different definition of model 'small'/);
+});
+
+test("a diverging run (NaN or infinite loss) stops with one line and keeps the last good checkpoint", () => {
+  const out = join(scratch, "nan");
+  const result = train("--lr", "1e30", "--checkpoint-every", "1", "--out", out);
+  assertOneLineFailure(result, 1, /^motc: the loss became (NaN|-?Infinity) at step (\d+) .*training stopped, the last good checkpoint \(step \d+\) is kept in /);
+  const [, failed, kept] = /at step (\d+) .*\(step (\d+)\)/.exec(result.stderr)!;
+  assert.equal(Number(kept), Number(failed) - 1);
+  assert.equal(readManifest(out).step, Number(kept));
+});
