@@ -13,9 +13,10 @@ import { register as compile } from "./compile.js";
 import { register as train } from "./train.js";
 import { register as summary } from "./summary.js";
 import { register as diff } from "./diff.js";
+import { register as graph } from "./graph.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train];
+const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train, graph];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
