@@ -32,6 +32,12 @@ interface ResolvedModel {
   stack?: StackNode[];
   /** An error in its own statements or an ancestor's: never returned as clean. */
   broken: boolean;
+  /**
+   * Its ancestry is unknown (an unknown parent, a cycle) or it is a second
+   * declaration of a name: checking its keys and layers would only report
+   * what a parent would have provided, so it is not checked further.
+   */
+  skip: boolean;
 }
 
 const number = (value: number): Value => ({ kind: "number", value });
@@ -124,7 +130,8 @@ export class Elaborator {
     const stack = listed ?? (inherited ? applyReplacements(inherited, replaced.byKind) : parentKnown && !parent ? [] : undefined);
     broken ||= !parentKnown || (parent?.broken ?? false) || !own.ok || !replaced.ok;
 
-    const model: ResolvedModel = { decl, parent, bindings, stack, broken };
+    const skip = !parentKnown || (parent?.skip ?? false) || this.duplicates.has(decl);
+    const model: ResolvedModel = { decl, parent, bindings, stack, broken, skip };
     this.resolving.pop();
     this.resolved.set(decl, model);
     return model;
@@ -132,6 +139,7 @@ export class Elaborator {
 
   private checkModel(model: ResolvedModel): ModelIR | undefined {
     const { decl } = model;
+    if (model.skip) return undefined;
     const reporter = this.reporter;
     const before = reporter.errorsSoFar;
     this.checkedBlocks.add(decl);
@@ -143,7 +151,8 @@ export class Elaborator {
     const vocab = r.int("vocab", undefined, positive);
     const context = r.int("context", undefined, positive);
     const dModel = r.int("d_model", undefined, positive);
-    const dFF = r.int("d_ff", undefined, positive);
+    // The default d_ff = 4 · d_model is only judged when d_model itself is right.
+    const dFF = model.bindings.has("d_ff") || dModel !== undefined ? r.int("d_ff", undefined, positive) : undefined;
     const norm = r.choice("norm", ["layernorm", "rmsnorm"] as const);
     const normEps = r.number("norm_eps", undefined, positive);
     const dropout = r.number("dropout", undefined, { between: { min: 0, max: 1, maxExclusive: true } });
