@@ -18,6 +18,8 @@ export function describeToken(token: IToken): string {
 
 function describeType(type: TokenType): string {
   if (type === t.Identifier) return "a name";
+  if (type === t.NumberLiteral) return "a number";
+  if (type === t.StringLiteral) return "a string";
   // Only the top level is followed by the end of the file.
   if (type.name === "EOF") return "'model' or 'train'";
   return type.LABEL ?? type.name;

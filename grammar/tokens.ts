@@ -19,7 +19,8 @@ export const Comment = createToken({
   group: "comments",
 });
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+// Labels are what the syntax diagrams show: the EBNF's IDENT, NUMBER, STRING.
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "IDENT" });
 
 function keyword(word: string): TokenType {
   return createToken({
@@ -50,14 +51,14 @@ export const False = keyword("false");
 export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /\d(?:[eE][+-]|[A-Za-z0-9_.])*%?/,
-  label: "a number",
+  label: "NUMBER",
 });
 
 /** `"..."` with `\"` and `\\` escapes; other escapes are caught by the tree builder. */
 export const StringLiteral = createToken({
   name: "StringLiteral",
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"/,
-  label: "a string",
+  label: "STRING",
 });
 
 /**
@@ -68,7 +69,7 @@ export const UnterminatedString = createToken({
   name: "UnterminatedString",
   pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?/,
   categories: [StringLiteral],
-  label: "a string",
+  label: "STRING",
 });
 
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" });
