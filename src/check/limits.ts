@@ -39,6 +39,12 @@ export function checkParameterSizes(model: ModelIR, owners: Owners, reporter: Re
     reported.add(key);
     reporter.report("MOT038", [`parameter '${spec.name}' [${spec.shape.join(", ")}]`, `${elements} elements`, `${MAX_TENSOR_ELEMENTS}`], span);
   }
+  // The fixed sinusoidal table P [context, d] is a tensor the lowerings build, though not a parameter.
+  const table = model.position === "sinusoidal" ? model.context * model.dModel : 0;
+  if (table > MAX_TENSOR_ELEMENTS) {
+    reporter.report("MOT038", [`the sinusoidal position table [${model.context}, ${model.dModel}]`, `${table} elements`, `${MAX_TENSOR_ELEMENTS}`], owners.embed);
+    ok = false;
+  }
   if (total > MAX_MODEL_PARAMS) {
     reporter.report("MOT038", [`model '${model.name}'`, `${total} parameters`, `${MAX_MODEL_PARAMS}`], owners.model);
     ok = false;

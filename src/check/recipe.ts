@@ -83,6 +83,9 @@ export function checkRecipe(
 function warmupSteps(r: Reader, steps: number | undefined): number | undefined {
   const raw = r.number("warmup", undefined, { nonNegative: true });
   if (raw === undefined || steps === undefined) return undefined;
+  if (raw >= 1 && !Number.isInteger(raw) && !(r.field("warmup")!.value as { inexact?: unknown }).inexact) {
+    return r.fail("MOT024", ["warmup", "a whole number of steps, or a fraction of steps below 1", raw], r.spanOf("warmup"));
+  }
   const warmup = raw < 1 ? Math.round(raw * steps) : r.int("warmup", undefined, { nonNegative: true });
   if (warmup !== undefined && warmup > steps) return r.fail("MOT041", ["warmup", 0, `steps (${steps})`, warmup], r.spanOf("warmup"));
   return warmup;

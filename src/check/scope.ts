@@ -98,7 +98,10 @@ export class Scope implements EvalContext {
   private cycle(name: string): Value {
     const members = this.active.slice(this.active.indexOf(name));
     const binding = this.bindings.get(name);
-    this.reporter.report("MOT020", [name, [...members, name].join(" -> ")], binding?.nameSpan ?? this.defaultSpan);
+    // `context = context / 2` in a recipe: the recipe's own key hides the model's.
+    const hidden = members.length === 1 && this.outer?.names().includes(name);
+    const hint = hidden ? `here '${name}' is this block's own key, which hides the model's '${name}'` : undefined;
+    this.reporter.report("MOT020", [name, [...members, name].join(" -> ")], binding?.nameSpan ?? this.defaultSpan, hint);
     for (const member of members) this.values.set(member, ERROR);
     return ERROR;
   }
