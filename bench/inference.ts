@@ -1,0 +1,253 @@
+// Inference benchmark (issue 3): tokens/s of compiled models on onnxruntime-node
+// CPU against the same model with the same weights in PyTorch eager (Debian's
+// python3-torch on OpenBLAS), the machine's fp32 matmul peak measured with ORT in
+// the same run, FLOP utilisation, and MoT's share of time against its share of FLOPs.
+//
+// Run: npx tsc -p . && node dist/bench/inference.js [--batch 32] [--torch-batch N] [--repeats 2] [--threads N] [--models mot_paper,tiny]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import onnxProto from "onnx-proto";
+import { checkSpec } from "../src/check/index.js";
+import { initialWeights } from "../src/ir/init.js";
+import type { ModelIR } from "../src/ir/model.js";
+import { modelCost } from "../src/ir/cost.js";
+import { lowerToOnnx } from "../src/onnx/index.js";
+import { forward } from "../src/run/forward.js";
+import { loadOrt, openSession, sessionOptions } from "../src/run/session.js";
+import { writeCheckpoint } from "../src/train/checkpoint.js";
+import { Random } from "../src/ir/random.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const PYTHON = "/usr/bin/python3";
+
+interface Options {
+  batch: number;
+  torchBatch: number;
+  repeats: number;
+  threads: number;
+  models: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (flag: string, fallback: string) => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : fallback;
+  };
+  const batch = Number(value("--batch", "32"));
+  return {
+    batch,
+    torchBatch: Number(value("--torch-batch", String(batch))),
+    repeats: Number(value("--repeats", "2")),
+    threads: Number(value("--threads", String(availableParallelism()))),
+    models: value("--models", "mot_paper,tiny").split(","),
+  };
+}
+
+function loadModels(): Map<string, ModelIR> {
+  const models = new Map<string, ModelIR>();
+  for (const file of ["specs/mot_paper.mot", "specs/tiny.mot"]) {
+    const path = join(root, file);
+    const result = checkSpec({ path, text: readFileSync(path, "utf8") });
+    for (const model of result.models) models.set(model.name, model);
+  }
+  return models;
+}
+
+/** The model as .onnx plus what bench/torch_mot.py reads: model.json and a motc checkpoint. */
+function prepare(model: ModelIR, dir: string): string {
+  const weights = initialWeights(model, 0);
+  const onnxPath = join(dir, `${model.name}.onnx`);
+  writeFileSync(onnxPath, lowerToOnnx(model, weights));
+  writeCheckpoint(dir, model, 0, weights);
+  writeFileSync(join(dir, "model.json"), JSON.stringify(model));
+  return onnxPath;
+}
+
+function randomBatch(batch: number, length: number, vocab: number, seed: number): number[][] {
+  const random = new Random(seed, "bench");
+  return Array.from({ length: batch }, () => Array.from({ length }, () => random.int(vocab)));
+}
+
+/** Seconds of timing at least (small models run many times, so one slow run does not decide). */
+const MIN_SECONDS = 1;
+
+/**
+ * Best wall time of ORT forward passes of each model after one warm-up: `repeats`
+ * at least and ≥ MIN_SECONDS for the first. The models' runs alternate, so a busy
+ * moment on a shared machine hits them alike.
+ */
+async function timeOrt(onnxPaths: string[], batch: number[][], repeats: number, threads: number): Promise<number[]> {
+  const runs = await Promise.all(onnxPaths.map((path) => openSession(path, { providers: ["cpu"], threads })));
+  for (const run of runs) await forward(run, batch);
+  const times: number[][] = runs.map(() => []);
+  while (times[0].length < repeats || (times[0].reduce((a, b) => a + b, 0) < MIN_SECONDS && times[0].length < 100)) {
+    for (const [i, run] of runs.entries()) {
+      const started = performance.now();
+      await forward(run, batch);
+      times[i].push((performance.now() - started) / 1000);
+    }
+  }
+  for (const run of runs) await run.session.release();
+  return times.map((t) => Math.min(...t));
+}
+
+interface TorchResult {
+  torch: string;
+  seconds_without_mot?: number;
+  threads: number;
+  omp_wait_policy: string;
+  openblas_threads: string;
+  blas: string[];
+  seconds: number;
+  tokens_per_second: number;
+}
+
+function runTorch(dir: string, batch: number, length: number, options: Options, extra: string[] = []): TorchResult {
+  const script = join(root, "bench/torch_mot.py");
+  const args = [script, dir, "--batch", String(batch), "--length", String(length), "--repeats", String(options.repeats), "--threads", String(options.threads), ...extra];
+  // Like ORT's sessions: idle threads sleep instead of spinning (OpenMP), and
+  // OpenBLAS gets the same thread count (it keeps its own pthread pool).
+  const env = { ...process.env, OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_NUM_THREADS: String(options.threads) };
+  const result = spawnSync(PYTHON, [...args, "--min-seconds", String(MIN_SECONDS)], { encoding: "utf8", maxBuffer: 1 << 20, env });
+  if (result.status !== 0) throw new Error(`${PYTHON} ${args.join(" ")} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split("\n").pop()!) as TorchResult;
+}
+
+/** max |ORT − PyTorch| over the logits of a small check batch: proof both run the same model. */
+async function crossCheck(onnxPath: string, dir: string, model: ModelIR, options: Options): Promise<number> {
+  const ids = randomBatch(5, Math.min(16, model.context), model.vocab, 1);
+  const idsPath = join(dir, "check.json");
+  writeFileSync(idsPath, JSON.stringify(ids));
+  runTorch(dir, 1, 1, { ...options, repeats: 1 }, ["--check-ids", idsPath]);
+  const torchLogits = new Float32Array(readFileSync(`${idsPath}.logits.bin`).buffer.slice(0));
+  const ort = await forward(await openSession(onnxPath, { providers: ["cpu"], threads: options.threads }), ids);
+  let worst = 0;
+  ort.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - torchLogits[i]))));
+  return torchLogits.length === ort.logits.length ? worst : NaN;
+}
+
+/** fp32 matmul peak: one [n,n]·[n,n] MatMul graph on ORT CPU, best of several runs, GFLOP/s. */
+async function matmulPeak(threads: number, n = 2048, runs = 5): Promise<number> {
+  const { onnx } = onnxProto;
+  const weight = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const tensor = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 17 }],
+    graph: {
+      name: "matmul_peak",
+      node: [{ opType: "MatMul", input: ["x", "w"], output: ["y"] }],
+      initializer: [{ name: "w", dims: [n, n], dataType: 1, rawData: new Uint8Array(weight.buffer) }],
+      input: [tensor("x")],
+      output: [tensor("y")],
+    },
+  })).finish();
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(bytes, sessionOptions("cpu", threads));
+  const x = new ort.Tensor("float32", weight, [n, n]);
+  await session.run({ x });
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await session.run({ x });
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  await session.release();
+  return (2 * n * n * n) / best / 1e9;
+}
+
+function withoutMot(model: ModelIR): ModelIR {
+  return { ...model, name: `${model.name}_no_mot`, sublayers: model.sublayers.filter((layer) => layer.kind !== "mot") };
+}
+
+interface Row {
+  model: string;
+  shape: string;
+  ortTps: number;
+  torchShape: string;
+  torchTps: number;
+  gflopPerToken: number;
+  maxDiff: number;
+  motFlopShare: number;
+  motTimeShareOrt: number;
+  motTimeShareTorch: number;
+  blas: string;
+}
+
+async function benchModel(model: ModelIR, options: Options): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), `motc-bench-${model.name}-`));
+  const noMotDir = mkdtempSync(join(tmpdir(), `motc-bench-${model.name}-nomot-`));
+  try {
+    const length = model.context;
+    const onnxPath = prepare(model, dir);
+    const batch = randomBatch(options.batch, length, model.vocab, 0);
+    // MoT's share of time: the same model with every mot sublayer replaced by identity.
+    const noMotPath = prepare(withoutMot(model), noMotDir);
+    const [ortSeconds, noMotSeconds] = await timeOrt([onnxPath, noMotPath], batch, options.repeats, options.threads);
+    const torch = runTorch(dir, options.torchBatch, length, options, ["--mot-share"]);
+    const maxDiff = await crossCheck(onnxPath, dir, model, options);
+    const cost = modelCost(model);
+    const motFlops = cost.parts.filter((p) => p.kind === "mot").reduce((s, p) => s + p.flopsPerToken, 0);
+    const ortTps = (options.batch * length) / ortSeconds;
+    return {
+      model: model.name,
+      shape: `${options.batch}×${length}`,
+      ortTps,
+      torchShape: `${options.torchBatch}×${length}`,
+      torchTps: torch.tokens_per_second,
+      gflopPerToken: cost.flopsPerToken / 1e9,
+      maxDiff,
+      motFlopShare: motFlops / cost.flopsPerToken,
+      motTimeShareOrt: 1 - noMotSeconds / ortSeconds,
+      motTimeShareTorch: 1 - torch.seconds_without_mot! / torch.seconds,
+      blas: `torch ${torch.torch}, ${torch.threads} threads, OMP_WAIT_POLICY=${torch.omp_wait_policy}, OPENBLAS_NUM_THREADS=${torch.openblas_threads}; BLAS mapped: ${torch.blas.join(" ") || "none"}`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(noMotDir, { recursive: true, force: true });
+  }
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const models = loadModels();
+  const peak = await matmulPeak(options.threads);
+  const rows: Row[] = [];
+  for (const name of options.models) {
+    const model = models.get(name);
+    if (!model) throw new Error(`no model '${name}' in specs/mot_paper.mot or specs/tiny.mot`);
+    rows.push(await benchModel(model, options));
+  }
+  const peakAfter = await matmulPeak(options.threads);
+  console.log(`motc inference benchmark — onnxruntime-node CPU, ${options.threads} intra-op threads (spinning off), best of ${options.repeats} after a warm-up`);
+  console.log(`fp32 matmul peak (ORT, one 2048³ MatMul): ${peak.toFixed(1)} GFLOP/s before the models, ${peakAfter.toFixed(1)} after; utilisation uses the higher\n`);
+  const best = Math.max(peak, peakAfter);
+  console.log(table(
+    ["model", "B×T (ORT)", "ORT tok/s", "B×T (torch)", "torch tok/s", "ORT/torch", "MFLOP/tok", "ORT GFLOP/s", "utilisation", "max|Δlogits|"],
+    rows.map((r) => [
+      r.model, r.shape, num(r.ortTps), r.torchShape, num(r.torchTps), `${(r.ortTps / r.torchTps).toFixed(2)}×`,
+      (r.gflopPerToken * 1000).toFixed(2), (r.gflopPerToken * r.ortTps).toFixed(1), pct((r.gflopPerToken * r.ortTps) / best), r.maxDiff.toExponential(1),
+    ]),
+  ));
+  console.log("\nMixture of Tokens: share of FLOPs (src/ir/cost.ts) vs share of time (time saved when every mot sublayer is identity)");
+  console.log(table(
+    ["model", "MoT FLOP share", "MoT time share (ORT)", "MoT time share (torch)"],
+    rows.map((r) => [r.model, pct(r.motFlopShare), pct(r.motTimeShareOrt), pct(r.motTimeShareTorch)]),
+  ));
+  console.log(`\nPyTorch: ${rows[0]?.blas}`);
+  console.log("Goals: ORT ≥ 1.5× PyTorch eager; utilisation ≥ 50% at batch 32 × 256; MoT time share ≤ its FLOP share.");
+}
+
+await main();
