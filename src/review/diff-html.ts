@@ -81,13 +81,17 @@ function keyRows(a: Record<string, Value>, b: Record<string, Value>, changes: re
 function partRow(a: PartDescription | undefined, b: PartDescription | undefined, changes: readonly KeyChange[]): string {
   const op = !a ? "added" : !b ? "removed" : changes.length ? "changed" : "same";
   const changed = new Set(changes.map((c) => c.key));
-  return row(op, a ? partCell(a, changed) : "", b ? partCell(b, changed) : "");
+  const costChanged = !!a && !!b && (a.paramCount !== b.paramCount || a.flopsPerToken !== b.flopsPerToken);
+  return row(op, a ? partCell(a, changed) : "", b ? partCell(b, changed, costChanged) : "");
 }
 
 function sublayerRow(change: SublayerChange): string {
   const changed = new Set(change.op === "changed" ? change.args.map((c) => c.key) : []);
+  // An unchanged call can still cost more or less (d_model or context changed): mark its numbers.
+  const costChanged = change.op === "same" &&
+    (change.before.paramCount !== change.after.paramCount || change.before.flopsPerToken !== change.after.flopsPerToken);
   const a = "before" in change ? partCell(change.before, changed) : "";
-  const b = "after" in change ? partCell(change.after, changed) : "";
+  const b = "after" in change ? partCell(change.after, changed, costChanged) : "";
   return row(change.op, a, b);
 }
 
@@ -98,7 +102,7 @@ function row(op: string, a: string, b: string): string {
 }
 
 /** `layers.1 mot(experts = 512, …)` with changed arguments marked, and its size and cost. */
-function partCell(part: PartDescription, changed: ReadonlySet<string>): string {
+function partCell(part: PartDescription, changed: ReadonlySet<string>, costChanged = false): string {
   const args = Object.entries(part.args)
     .map(([key, value]) => {
       const text = esc(`${key} = ${formatValue(value)}`);
@@ -106,7 +110,8 @@ function partCell(part: PartDescription, changed: ReadonlySet<string>): string {
     })
     .join(", ");
   const prefix = part.index === undefined ? "" : `${esc(part.name)} `;
-  return `<span class="call">${prefix}${esc(part.kind)}(${args})</span><br><span class="cost">${groupDigits(part.paramCount)} params · ${groupDigits(part.flopsPerToken)} FLOPs/token</span>`;
+  const cost = `${groupDigits(part.paramCount)} params · ${groupDigits(part.flopsPerToken)} FLOPs/token`;
+  return `<span class="call">${prefix}${esc(part.kind)}(${args})</span><br><span class="cost">${costChanged ? `<mark>${cost}</mark>` : cost}</span>`;
 }
 
 function totalsTable(diff: ModelDiff): string {

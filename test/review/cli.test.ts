@@ -165,6 +165,8 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.match(html.stdout, /^<!DOCTYPE html>/);
     assert.match(html.stdout, /<tr class="changed"><td class="op">~<\/td><td class="a"><span class="call">layers\.1 mot\(experts = 512, <mark>group = 16<\/mark>|<mark>group = 32<\/mark>/);
     assert.match(html.stdout, /<tr class="added"><td class="op">\+<\/td><td class="a"><\/td><td class="b"><span class="call">layers\.8 attention/);
+    // layers.0 is unchanged, but the longer context makes its attention cost more: its numbers are marked.
+    assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
     assert.doesNotMatch(html.stdout, /<script|https?:\/\//);
 
     assert.equal(runMotc(["diff", paper, join(dir, "missing.mot")]).code, 2);
