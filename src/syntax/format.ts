@@ -49,8 +49,17 @@ export function printExpr(expr: Expr): string {
       return `${expr.callee.name}(${printArgs(expr.args)})`;
     case "unary":
       return `-${printExpr(expr.operand)}`;
-    case "binary":
-      return `${printExpr(expr.left)} ${expr.op} ${printExpr(expr.right)}`;
+    case "binary": {
+      // `a - b - c …` nests to the left as deep as the chain is long: walk
+      // down the left spine in a loop rather than recursing.
+      const rights: string[] = [];
+      let left: Expr = expr;
+      while (left.kind === "binary") {
+        rights.push(`${left.op} ${printExpr(left.right)}`);
+        left = left.left;
+      }
+      return [printExpr(left), ...rights.reverse()].join(" ");
+    }
     case "paren":
       return `(${printExpr(expr.expr)})`;
   }

@@ -10,6 +10,7 @@ export const messages = {
   MOT004: { severity: "error", text: "version {0} is not known to this motc (it knows version 1)" },
   MOT005: { severity: "error", text: "'{0}' is not a valid number" },
   MOT006: { severity: "error", text: "unknown escape '\\{0}' in a string (only \\\" and \\\\ are allowed)" },
+  MOT007: { severity: "error", text: "brackets nest more than {0} deep here" },
 
   // Names
   MOT010: { severity: "error", text: "unknown model key '{0}'" },

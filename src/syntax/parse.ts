@@ -2,7 +2,7 @@
 // file runs them, turns their errors into diagnostics (MOT001–MOT006), and
 // builds the tree of ast.ts from the parser's concrete syntax tree.
 import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
-import { motLexer, Model, Train } from "../../grammar/tokens.js";
+import { LCurly, LParen, motLexer, Model, RCurly, RParen, Train } from "../../grammar/tokens.js";
 import { describeToken, motParser } from "../../grammar/parser.js";
 import type { Comment, SpecFile } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
@@ -27,6 +27,14 @@ export function parseSpec(source: SourceFile): ParseResult {
   }));
   const spec: SpecFile = { path: source.path, decls: [], comments };
 
+  // The parser recurses once per bracket; a few hundred levels would exhaust
+  // the stack. No real spec nests more than a handful deep.
+  const tooDeep = firstTooDeep(lexed.tokens);
+  if (tooDeep) {
+    diagnostics.push(diagnostic("MOT007", [MAX_NESTING], tokenSpan(source.path, tooDeep)));
+    return { spec, diagnostics };
+  }
+
   // A stray token between declarations ends the parser's top-level loop; the
   // parse resumes at the next `model` or `train` so that later errors are found too.
   const tokens = lexed.tokens;
@@ -49,6 +57,21 @@ export function parseSpec(source: SourceFile): ParseResult {
     start = resumeAt;
   }
   return { spec, diagnostics: dedupe(diagnostics).sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0)) };
+}
+
+export const MAX_NESTING = 100;
+
+/** The first `(` or `{` nested deeper than MAX_NESTING, if any. */
+function firstTooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.tokenType === LParen || token.tokenType === LCurly) {
+      if (++depth > MAX_NESTING) return token;
+    } else if ((token.tokenType === RParen || token.tokenType === RCurly) && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 function nextDeclaration(tokens: IToken[], from: number): number {

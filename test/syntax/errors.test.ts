@@ -110,3 +110,14 @@ test("random damage never throws and every diagnostic has a position inside the 
     }
   }
 });
+
+test("MOT007: brackets nested past the limit are one diagnostic, not a stack overflow", () => {
+  const depth = 5000;
+  const text = `model a {\n  x = ${"(".repeat(depth)}1${")".repeat(depth)}\n}\n`;
+  // The model's `{` is level 1, so the 100th `(` is level 101.
+  assert.deepEqual(errors(text), ["MOT007 2:106 1 brackets nest more than 100 deep here"]);
+  const repeats = `model a {\n${"repeat 1 {\n".repeat(200)}ff\n${"}\n".repeat(200)}}\n`;
+  assert.deepEqual(errors(repeats), ["MOT007 101:10 1 brackets nest more than 100 deep here"]);
+  // Just under the limit parses.
+  assert.deepEqual(errors(`model a { x = ${"(".repeat(99)}1${")".repeat(99)} }`), []);
+});

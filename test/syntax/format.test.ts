@@ -148,3 +148,8 @@ test("random whitespace and comments added to the example: fmt is idempotent and
   }
   assert.ok(checked > 100, `only ${checked} mutated files parsed`);
 });
+
+test("a chain of 20,000 terms formats without exhausting the stack", () => {
+  const text = `train t {\n  x = 1${" - 1".repeat(20000)}\n}\n`;
+  assert.equal(format(text), text);
+});
