@@ -181,14 +181,14 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   return { step, backend, loss, evalLoss, unigramEntropy: entropy, interrupted: false };
 }
 
-interface StepResult {
+export interface StepResult {
   loss: number;
   gradNorm: number;
   /** False when the loss or gradients were not finite: the weights were left alone. */
   applied: boolean;
 }
 
-function trainStep(tf: Tf, graph: TrainingGraph, optimizer: AdamW, batch: Batch, lr: number, clip: number): StepResult {
+export function trainStep(tf: Tf, graph: TrainingGraph, optimizer: AdamW, batch: Batch, lr: number, clip: number): StepResult {
   return tf.tidy(() => {
     const inputs = tf.tensor2d(batch.inputs, [batch.batch, batch.context], "int32");
     const targets = tf.tensor2d(batch.targets, [batch.batch, batch.context], "int32");

@@ -1,0 +1,179 @@
+// Training benchmark (issue 4): tokens/s of `motc train`'s step (forward,
+// backward, global-norm clip, AdamW) for specs/tiny.mot and its dense twin at
+// equal FLOPs, on every tfjs backend that starts here, against the same models
+// and recipe in PyTorch (bench/train_torch.py, OpenBLAS) in the same run.
+// Run: npx tsc -p . && node dist/bench/train.js [--timed N] [--backends wasm,cpu] [--threads 1,2] [--spec FILE]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { checkSpec } from "../src/check/index.js";
+import { readText } from "../src/cli/io.js";
+import { initialWeights } from "../src/ir/init.js";
+import type { ModelIR, Recipe } from "../src/ir/model.js";
+import { modelCost } from "../src/ir/cost.js";
+import { parameterTable } from "../src/ir/params.js";
+import { createTrainingGraph, selectBackend, type BackendPreference } from "../src/tfjs/index.js";
+import type { Batch } from "../src/train/data.js";
+import { trainStep } from "../src/train/loop.js";
+import { AdamW } from "../src/train/optimizer.js";
+import { Random } from "../src/ir/random.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3";
+
+const { values: flags } = parseArgs({
+  options: {
+    spec: { type: "string", default: join(root, "specs/tiny.mot") },
+    models: { type: "string", default: "tiny,tiny_dense" },
+    backends: { type: "string", default: "tensorflow,webgpu,wasm,cpu" },
+    threads: { type: "string", default: "1,2" },
+    timed: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+  },
+});
+const timedSteps = Number(flags.timed);
+const warmupSteps = Number(flags.warmup);
+
+interface Row {
+  engine: string;
+  model: string;
+  stepMs: number;
+  tokensPerSecond: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function randomBatch(random: Random, model: ModelIR, recipe: Recipe): Batch {
+  const ids = Int32Array.from({ length: recipe.batch * (recipe.context + 1) }, () => random.int(model.vocab));
+  const inputs = new Int32Array(recipe.batch * recipe.context);
+  const targets = new Int32Array(recipe.batch * recipe.context);
+  for (let b = 0; b < recipe.batch; b++) {
+    const row = ids.subarray(b * (recipe.context + 1), (b + 1) * (recipe.context + 1));
+    inputs.set(row.subarray(0, recipe.context), b * recipe.context);
+    targets.set(row.subarray(1), b * recipe.context);
+  }
+  return { batch: recipe.batch, context: recipe.context, inputs, targets };
+}
+
+async function timeTfjs(backend: BackendPreference, models: ModelIR[], recipe: Recipe): Promise<Row[] | string> {
+  let choice;
+  try {
+    choice = await selectBackend(backend, () => {});
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const { tf, name } = choice;
+  const rows: Row[] = [];
+  for (const model of models) {
+    const graph = createTrainingGraph(tf, model, initialWeights(model, recipe.seed), { seed: recipe.seed });
+    const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
+    const optimizer = new AdamW(tf, [...graph.variables].map(([n, variable]) => ({ name: n, variable, decay: decays.get(n)! })), recipe.optimizer);
+    const random = new Random(0, "bench");
+    // The plain JS backend runs ~1 GFLOP/s (seconds a step): one step after one is enough.
+    const [warmup, timed] = name === "cpu" ? [1, 1] : [warmupSteps, timedSteps];
+    const times: number[] = [];
+    for (let step = 0; step < warmup + timed; step++) {
+      const batch = randomBatch(random, model, recipe);
+      const start = performance.now();
+      trainStep(tf, graph, optimizer, batch, recipe.lr, recipe.clip);
+      if (step >= warmup) times.push(performance.now() - start);
+    }
+    optimizer.dispose();
+    graph.dispose();
+    const stepMs = median(times);
+    rows.push({ engine: `tfjs ${name}`, model: model.name, stepMs, tokensPerSecond: (recipe.batch * recipe.context * 1000) / stepMs });
+  }
+  return rows;
+}
+
+function timeTorch(models: ModelIR[], recipe: Recipe, threads: number): { rows: Row[]; note: string } | string {
+  const dir = mkdtempSync(join(tmpdir(), "motc-bench-train-"));
+  const config = join(dir, "config.json");
+  writeFileSync(config, JSON.stringify({ models, recipe, threads, warmup: warmupSteps, steps: timedSteps }));
+  const result = spawnSync("/usr/bin/python3", [join(root, "bench/train_torch.py"), config], {
+    encoding: "utf8",
+    env: { ...process.env, LD_PRELOAD: OPENBLAS, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  });
+  if (result.status !== 0) return `PyTorch failed: ${result.stderr.trim().split("\n").pop()}`;
+  const report = JSON.parse(result.stdout) as {
+    blas: string; matmul_gflops: number; threads: number; torch: string;
+    results: { model: string; step_ms: number; tokens_per_s: number }[];
+  };
+  const rows = report.results.map((r) => ({ engine: `PyTorch ${report.torch} (${report.threads} thr)`, model: r.model, stepMs: r.step_ms, tokensPerSecond: r.tokens_per_s }));
+  return { rows, note: `PyTorch ${threads} thread(s): BLAS ${report.blas}; 512³ matmul ${report.matmul_gflops.toFixed(1)} GFLOP/s` };
+}
+
+async function main() {
+  const result = checkSpec({ path: flags.spec, text: readText(flags.spec) });
+  const models = flags.models.split(",").map((name) => {
+    const model = result.models.find((m) => m.name === name);
+    if (!model) throw new Error(`${flags.spec}: no model ${name}`);
+    return model;
+  });
+  const recipe = models[0].recipe;
+  if (!recipe) throw new Error(`${models[0].name} has no train recipe`);
+  console.log(`motc train step (forward + backward + clip + AdamW), batch ${recipe.batch} × context ${recipe.context} = ${recipe.batch * recipe.context} tokens/step; median of ${timedSteps} steps after ${warmupSteps}`);
+  for (const model of models) {
+    const cost = modelCost(model);
+    console.log(`  ${model.name}: ${cost.params.toLocaleString()} params, ${cost.flopsPerToken.toLocaleString()} forward FLOPs/token`);
+  }
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (const backend of flags.backends.split(",") as BackendPreference[]) {
+    const timed = await timeTfjs(backend, models, recipe);
+    if (typeof timed === "string") notes.push(`tfjs ${backend}: unavailable (${timed})`);
+    else rows.push(...timed);
+  }
+  for (const threads of flags.threads.split(",").map(Number)) {
+    const torch = timeTorch(models, recipe, threads);
+    if (typeof torch === "string") notes.push(torch);
+    else {
+      rows.push(...torch.rows);
+      notes.push(torch.note);
+    }
+  }
+  printTable(rows, models, recipe);
+  for (const note of notes) console.log(note);
+}
+
+function printTable(rows: Row[], models: ModelIR[], recipe: Recipe) {
+  const [mot, dense] = models;
+  const engines = [...new Set(rows.map((r) => r.engine))];
+  const find = (engine: string, model: ModelIR) => rows.find((r) => r.engine === engine && r.model === model.name);
+  const header = ["engine", ...models.map((m) => `${m.name} ms/step`), ...models.map((m) => `${m.name} tok/s`), `${mot.name}/${dense?.name} step`];
+  const lines = engines.map((engine) => {
+    const cells = models.map((m) => find(engine, m));
+    const ratio = cells[0] && cells[1] ? (cells[0].stepMs / cells[1].stepMs).toFixed(2) + "×" : "-";
+    return [engine, ...cells.map((c) => (c ? c.stepMs.toFixed(1) : "-")), ...cells.map((c) => (c ? c.tokensPerSecond.toFixed(0) : "-")), ratio];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]) => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
+  console.log("\n" + format(header));
+  console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 1) : "-".repeat(w + 1) + ":")).join("|") + "|");
+  for (const line of lines) console.log(format(line));
+  console.log("");
+  const tfjs = rows.filter((r) => r.engine.startsWith("tfjs") && r.model === mot.name);
+  const torch = rows.filter((r) => r.engine.startsWith("PyTorch") && r.model === mot.name);
+  if (tfjs.length && torch.length) {
+    const best = tfjs.reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
+    for (const t of torch) {
+      const ratio = t.tokensPerSecond / best.tokensPerSecond;
+      console.log(`${mot.name}: best tfjs (${best.engine}) ${best.tokensPerSecond.toFixed(0)} tok/s vs ${t.engine} ${t.tokensPerSecond.toFixed(0)} tok/s: PyTorch is ${ratio.toFixed(2)}× faster (goal ≤ 2×) ${ratio <= 2 ? "MET" : "NOT MET"}`);
+    }
+  }
+  if (dense) {
+    for (const engine of engines) {
+      const [m, d] = [find(engine, mot), find(engine, dense)];
+      if (m && d) console.log(`${engine}: MoT step / dense step = ${(m.stepMs / d.stepMs).toFixed(2)}× (goal ≤ 1.3×) ${m.stepMs / d.stepMs <= 1.3 ? "MET" : "NOT MET"}`);
+    }
+  }
+  void recipe;
+}
+
+await main();
