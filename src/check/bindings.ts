@@ -6,6 +6,9 @@ import { suggest } from "../syntax/diagnostics.js";
 import type { Reporter } from "./report.js";
 import type { Binding } from "./scope.js";
 
+export const MODEL_KEYS = ["vocab", "context", "d_model", "d_ff", "norm", "norm_eps", "dropout"] as const;
+const LAYER_WORDS = ["embed", "attention", "ff", "mot", "moe", "head"];
+
 export function blockBindings(
   statements: readonly (Assign | Let | { kind: string })[],
   keys: readonly string[],
@@ -19,7 +22,8 @@ export function blockBindings(
     if (statement.kind !== "assign" && statement.kind !== "let") continue;
     const { name: ident, binding } = toBinding(statement as Assign | Let, keys);
     if (statement.kind === "assign" && !binding.known) {
-      reporter.report(what === "model" ? "MOT010" : "MOT016", [ident.name], ident.span, suggest(ident.name, keys));
+      const hint = LAYER_WORDS.includes(ident.name) ? `${ident.name} is a layer: write ${ident.name}(…)` : suggest(ident.name, keys);
+      reporter.report(what === "model" ? "MOT010" : "MOT016", [ident.name], ident.span, hint);
       ok = false;
     } else if (statement.kind === "let" && keys.includes(ident.name)) {
       reporter.report("MOT045", [ident.name, what], ident.span);

@@ -7,7 +7,7 @@
 import type { ModelIR } from "../ir/model.js";
 import type { Let, ModelDecl, Repeat, SpecFile, TrainDecl } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
-import { blockBindings } from "./bindings.js";
+import { MODEL_KEYS, blockBindings } from "./bindings.js";
 import { evaluate } from "./eval.js";
 import { checkLayer, type LayerContext, type LayerResult } from "./layers.js";
 import { checkParameterSizes } from "./limits.js";
@@ -21,7 +21,6 @@ import {
 import { ERROR, type Value } from "./values.js";
 import type { LayerCall } from "../syntax/ast.js";
 
-export const MODEL_KEYS = ["vocab", "context", "d_model", "d_ff", "norm", "norm_eps", "dropout"] as const;
 
 /** A model declaration with what it inherits merged in. */
 interface ResolvedModel {

@@ -5,7 +5,9 @@ import type { Activation, PositionKind, Sublayer, Temperature } from "../ir/mode
 import type { LayerCall } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import { argFields, callDefaults, collectArgs, type EvalContext } from "./eval.js";
+import { MODEL_KEYS } from "./bindings.js";
 import { Reader } from "./reader.js";
+import { RECIPE_KEYS } from "./recipe.js";
 
 /** A checked layer call; sublayers get their index when the stack is expanded. */
 export type LayerResult =
@@ -113,7 +115,10 @@ export const LAYER_NAMES = Object.keys(LAYER_KINDS);
 export function checkLayer(call: LayerCall, context: LayerContext): LayerResult | undefined {
   const kind = LAYER_KINDS[call.name.name];
   if (!kind) {
-    context.reporter.report("MOT011", [call.name.name], call.name.span, suggest(call.name.name, LAYER_NAMES));
+    const name = call.name.name;
+    const isKey = (MODEL_KEYS as readonly string[]).includes(name) || (RECIPE_KEYS as readonly string[]).includes(name);
+    const hint = isKey ? `${name} is a key: write ${name} = …` : suggest(name, LAYER_NAMES);
+    context.reporter.report("MOT011", [name], call.name.span, hint);
     return undefined;
   }
   const { args, ok } = collectArgs(call.args, kind.args, call.name.name, context.reporter);

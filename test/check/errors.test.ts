@@ -3,6 +3,7 @@
 // an error yields no model for the model it concerns.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { formatDiagnostic } from "../../src/syntax/diagnostics.js";
 import { check, withLayers } from "./helpers.js";
 
 interface Case {
@@ -38,6 +39,12 @@ const cases: Case[] = [
     message: "unknown argument 'grop' to mot", hint: "did you mean 'group'?" },
   { name: "unknown argument of a call", text: "train m {\n  optimizer = adamw(beta3 = 0.9)\n}\n" + withLayers(""), code: "MOT012", line: 2, col: 21,
     message: "unknown argument 'beta3' to adamw", hint: "did you mean 'beta1'?" },
+  { name: "LANGUAGE.md's example of an unknown argument", text: withLayers("  mot(expert = 8, group = 4)"), code: "MOT012", line: 6, col: 7,
+    message: "unknown argument 'expert' to mot", hint: "did you mean 'experts'?" },
+  { name: "a layer written as a key", text: model(keys + "  embed\n  attention = 4\n  head"), code: "MOT010", line: 6, col: 3,
+    hint: "attention is a layer: write attention(…)" },
+  { name: "a key written as a layer", text: withLayers("  d_ff(4)".replace("(4)", "")), code: "MOT011", line: 6, col: 3,
+    hint: "d_ff is a key: write d_ff = …" },
   { name: "unknown name", text: withLayers("  ff(size = 2 * d_mdel)"), code: "MOT013", line: 6, col: 17,
     message: "unknown name 'd_mdel'", hint: "did you mean 'd_model'?" },
   { name: "unknown enumerated word", text: withLayers("  ff(activation = rellu)"), code: "MOT014", line: 6, col: 19,
@@ -160,6 +167,21 @@ for (const c of cases) {
     assert.deepEqual(result.models.map((m) => m.name), c.clean ?? [], "the model with the error is not returned");
   });
 }
+
+test("a diagnostic renders as file:line:col, code, message, source line, caret and hint", () => {
+  const text = withLayers("  mot(experts = 8, grop = 4)");
+  const result = check(text, "specs/a.mot");
+  const unknown = result.diagnostics.find((d) => d.code === "MOT012")!;
+  assert.equal(
+    formatDiagnostic(unknown, { path: "specs/a.mot", text }),
+    [
+      "specs/a.mot:6:20: error MOT012: unknown argument 'grop' to mot",
+      " 6 |   mot(experts = 8, grop = 4)",
+      "   |                    ^^^^",
+      "  hint: did you mean 'group'?",
+    ].join("\n"),
+  );
+});
 
 test("an unused let is a warning (MOT100) and the model still checks", () => {
   const result = check(withLayers("").replace("  embed", "  let spare = 3\n  embed"));
