@@ -46,3 +46,15 @@ export function specModels(): SpecModel[] {
   }
   return models;
 }
+
+/** Models whose IR (everything but the name and recipe) equals an earlier one's are computed once. */
+export function distinctModels(models: SpecModel[]): (SpecModel & { sameAs?: string })[] {
+  const seen = new Map<string, string>();
+  return models.map((entry) => {
+    const { name: _name, parent: _parent, recipe: _recipe, ...shape } = entry.model;
+    const key = JSON.stringify(shape);
+    const sameAs = seen.get(key);
+    if (sameAs === undefined) seen.set(key, entry.label);
+    return { ...entry, sameAs };
+  });
+}

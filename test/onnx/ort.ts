@@ -42,12 +42,12 @@ export function strongRouting(model: ModelIR, weights: Weights): Weights {
   return scaled;
 }
 
-/** The smallest batch above every group that no MoT group (> 1) divides. */
+/** The smallest batch above every group (and above 3) that no MoT group (> 1) divides. */
 export function unevenBatch(model: ModelIR): number {
   const groups = model.sublayers.flatMap((layer) => (layer.kind === "mot" && layer.group > 1 ? [layer.group] : []));
   if (groups.length === 0) return 5;
   const largest = Math.max(...groups);
-  for (let batch = largest + 1; ; batch++) if (groups.every((g) => batch % g !== 0)) return batch;
+  for (let batch = Math.max(largest + 1, 4); ; batch++) if (groups.every((g) => batch % g !== 0)) return batch;
 }
 
 export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {

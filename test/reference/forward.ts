@@ -96,10 +96,13 @@ function norm(model: ModelIR, w: Lookup, prefix: string, x: Float64Array, { batc
 function linear(x: Float64Array, rows: number, inSize: number, weight: Float32Array, outSize: number, bias?: Float32Array, offset = 0): Float64Array {
   const y = new Float64Array(rows * outSize);
   for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < outSize; o++) {
-      let sum = bias ? bias[o] : 0;
-      for (let i = 0; i < inSize; i++) sum += x[r * inSize + i] * weight[offset + i * outSize + o];
-      y[r * outSize + o] = sum;
+    const out = y.subarray(r * outSize, (r + 1) * outSize);
+    if (bias) for (let o = 0; o < outSize; o++) out[o] = bias[o];
+    // Row i of W is contiguous: accumulate x[r, i] · W[i, :] (same sum, cache-friendly order).
+    for (let i = 0; i < inSize; i++) {
+      const xi = x[r * inSize + i];
+      const row = offset + i * outSize;
+      for (let o = 0; o < outSize; o++) out[o] += xi * weight[row + o];
     }
   }
   return y;
@@ -164,18 +167,16 @@ function mixtureOfTokens(w: Lookup, layer: MixtureOfTokensLayer, h: Float64Array
     for (let start = 0; start < batch; start += layer.group) {
       const members: number[] = [];
       for (let b = start; b < Math.min(batch, start + layer.group); b++) members.push(b);
+      const tokens = members.map((b) => h.subarray(row(b, t), row(b, t) + d));
+      // 2. logits[b, e] = h[b] @ controller[:, e], divided by τ
+      const logits = tokens.map((token) => linear(token, 1, d, controller, E).map((v) => v / tau));
       for (let e = 0; e < E; e++) {
-        // 2.–3. controller logits / τ, softmax over the group's rows for this expert
-        const logits = new Float64Array(members.map((b) => {
-          let sum = 0;
-          for (let c = 0; c < d; c++) sum += h[row(b, t) + c] * controller[c * E + e];
-          return sum / tau;
-        }));
-        const weights = softmax(logits);
+        // 3. softmax over the group's rows for this expert
+        const weights = softmax(Float64Array.from(logits, (l) => l[e]));
         // 4. mixed token
         const mixed = new Float64Array(d);
-        members.forEach((b, j) => {
-          for (let c = 0; c < d; c++) mixed[c] += weights[j] * h[row(b, t) + c];
+        tokens.forEach((token, j) => {
+          for (let c = 0; c < d; c++) mixed[c] += weights[j] * token[c];
         });
         // 5. expert e
         const hidden = linear(mixed, 1, d, w1, f, undefined, e * d * f).map((v) => act(layer.activation, v));
