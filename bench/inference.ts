@@ -5,7 +5,7 @@
 //
 // Run: npx tsc -p . && node dist/bench/inference.js [--batch 32] [--torch-batch N] [--repeats 2] [--threads N] [--models mot_paper,tiny]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import type { ModelIR } from "../src/ir/model.js";
 import { modelCost } from "../src/ir/cost.js";
 import { lowerToOnnx } from "../src/onnx/index.js";
 import { forward } from "../src/run/forward.js";
+import { idsData } from "../src/run/inputs.js";
 import { loadOrt, openSession, sessionOptions } from "../src/run/session.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
 import { Random } from "../src/ir/random.js";
@@ -159,6 +160,42 @@ async function matmulPeak(threads: number, n = 2048, runs = 5): Promise<number> 
   return (2 * n * n * n) / best / 1e9;
 }
 
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/**
+ * Where ORT spends one forward pass, by the part of the model each node belongs
+ * to (the lowering scopes node names: `layers.3/MatMul_57`, `head/…`), from
+ * onnxruntime's own profiler: the second of two runs, kernel time only.
+ */
+async function profileParts(onnxPath: string, model: ModelIR, batch: number[][], threads: number, dir: string): Promise<Map<string, number>> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(onnxPath, { ...sessionOptions("cpu", threads), enableProfiling: true, profileFilePrefix: join(dir, "profile") });
+  const { data, dims } = idsData(batch);
+  const feeds = { input_ids: new ort.Tensor("int64", data, dims) };
+  await session.run(feeds);
+  await session.run(feeds);
+  session.endProfiling();
+  await session.release();
+  const file = readdirSync(dir).find((f) => f.startsWith("profile") && f.endsWith(".json"));
+  const events = JSON.parse(readFileSync(join(dir, file!), "utf8")) as ProfileEvent[];
+  const lastRun = Math.max(...events.filter((e) => e.name === "model_run").map((e) => e.ts));
+  const byKind = new Map<string, number>();
+  for (const event of events) {
+    if (event.cat !== "Node" || event.ts < lastRun) continue;
+    const scope = event.name.split("/")[0];
+    const layer = /^layers\.(\d+)$/.exec(scope);
+    const kind = layer ? model.sublayers.find((l) => l.index === Number(layer[1]))?.kind ?? "other" : scope === "head" ? "head" : ["embed", "positions", "past_length"].includes(scope) ? "embed" : "other";
+    byKind.set(kind, (byKind.get(kind) ?? 0) + event.dur);
+  }
+  return byKind;
+}
+
 function withoutMot(model: ModelIR): ModelIR {
   return { ...model, name: `${model.name}_no_mot`, sublayers: model.sublayers.filter((layer) => layer.kind !== "mot") };
 }
@@ -175,6 +212,10 @@ interface Row {
   motTimeShareOrt: number;
   motTimeShareTorch: number;
   blas: string;
+  /** Kernel time by part kind (embed, attention, mot, ff, head, other), µs, from ORT's profiler. */
+  profile: Map<string, number>;
+  /** FLOPs per token by part kind, from src/ir/cost.ts. */
+  flops: Map<string, number>;
 }
 
 async function benchModel(model: ModelIR, options: Options): Promise<Row> {
@@ -189,7 +230,10 @@ async function benchModel(model: ModelIR, options: Options): Promise<Row> {
     const [ortSeconds, noMotSeconds] = await timeOrt([onnxPath, noMotPath], batch, options.repeats, options.threads);
     const torch = runTorch(dir, options.torchBatch, length, options, ["--mot-share"]);
     const maxDiff = await crossCheck(onnxPath, dir, model, options);
+    const profile = await profileParts(onnxPath, model, batch, options.threads, dir);
     const cost = modelCost(model);
+    const flops = new Map<string, number>();
+    for (const part of cost.parts) flops.set(part.kind, (flops.get(part.kind) ?? 0) + part.flopsPerToken);
     const motFlops = cost.parts.filter((p) => p.kind === "mot").reduce((s, p) => s + p.flopsPerToken, 0);
     const ortTps = (options.batch * length) / ortSeconds;
     return {
@@ -203,6 +247,8 @@ async function benchModel(model: ModelIR, options: Options): Promise<Row> {
       motFlopShare: motFlops / cost.flopsPerToken,
       motTimeShareOrt: 1 - noMotSeconds / ortSeconds,
       motTimeShareTorch: 1 - torch.seconds_without_mot! / torch.seconds,
+      profile,
+      flops,
       blas: `torch ${torch.torch}, ${torch.threads} threads, OMP_WAIT_POLICY=${torch.omp_wait_policy}, OPENBLAS_NUM_THREADS=${torch.openblas_threads}; BLAS mapped: ${torch.blas.join(" ") || "none"}`,
     };
   } finally {
@@ -246,6 +292,17 @@ async function main(): Promise<void> {
     ["model", "MoT FLOP share", "MoT time share (ORT)", "MoT time share (torch)"],
     rows.map((r) => [r.model, pct(r.motFlopShare), pct(r.motTimeShareOrt), pct(r.motTimeShareTorch)]),
   ));
+  for (const r of rows) {
+    const kinds = [...new Set([...r.flops.keys(), ...r.profile.keys()])];
+    const totalTime = [...r.profile.values()].reduce((a, b) => a + b, 0);
+    const totalFlops = [...r.flops.values()].reduce((a, b) => a + b, 0);
+    console.log(`\n${r.model}, ORT profiler (one ${r.shape} run, kernel time ${(totalTime / 1e6).toFixed(2)} s): share of time vs share of FLOPs by part`);
+    console.log(table(["part", "FLOP share", "time share", "time/FLOP share"], kinds.map((k) => {
+      const time = (r.profile.get(k) ?? 0) / totalTime;
+      const flop = (r.flops.get(k) ?? 0) / totalFlops;
+      return [k, pct(flop), pct(time), flop > 0 ? `${(time / flop).toFixed(2)}×` : "-"];
+    })));
+  }
   console.log(`\nPyTorch: ${rows[0]?.blas}`);
   console.log("Goals: ORT ≥ 1.5× PyTorch eager; utilisation ≥ 50% at batch 32 × 256; MoT time share ≤ its FLOP share.");
 }
