@@ -56,6 +56,12 @@ function nodesOf(children: Children, key: string): CstNode[] {
   return (children[key] ?? []) as CstNode[];
 }
 
+/** The first key of a node's children: for a rule that is one choice of several, the choice made. */
+function firstKey(children: Children): string | undefined {
+  for (const key in children) return key;
+  return undefined;
+}
+
 const BaseVisitor = motParser.getBaseCstVisitorConstructor();
 
 export class TreeBuilder extends BaseVisitor {
@@ -115,7 +121,8 @@ export class TreeBuilder extends BaseVisitor {
   }
 
   declaration(children: Children): Decl | undefined {
-    return this.child<Decl>(nodeOf(children, "model") ?? nodeOf(children, "train"));
+    const key = firstKey(children); // model or train
+    return key === undefined ? undefined : this.child<Decl>(nodeOf(children, key));
   }
 
   model(children: Children): ModelDecl | undefined {
@@ -138,13 +145,8 @@ export class TreeBuilder extends BaseVisitor {
   }
 
   modelStatement(children: Children): ModelStmt | undefined {
-    const node =
-      nodeOf(children, "assign") ??
-      nodeOf(children, "let") ??
-      nodeOf(children, "layer") ??
-      nodeOf(children, "repeat") ??
-      nodeOf(children, "replace");
-    return this.child<ModelStmt>(node);
+    const key = firstKey(children); // assign, let, layer, repeat or replace
+    return key === undefined ? undefined : this.child<ModelStmt>(nodeOf(children, key));
   }
 
   train(children: Children): TrainDecl | undefined {
@@ -157,7 +159,8 @@ export class TreeBuilder extends BaseVisitor {
   }
 
   trainStatement(children: Children): Assign | Let | undefined {
-    return this.child<Assign | Let>(nodeOf(children, "assign") ?? nodeOf(children, "let"));
+    const key = firstKey(children); // assign or let
+    return key === undefined ? undefined : this.child<Assign | Let>(nodeOf(children, key));
   }
 
   assign(children: Children): Assign | undefined {
@@ -198,7 +201,8 @@ export class TreeBuilder extends BaseVisitor {
   }
 
   repeatStatement(children: Children): LayerCall | Repeat | undefined {
-    return this.child<LayerCall | Repeat>(nodeOf(children, "layer") ?? nodeOf(children, "repeat"));
+    const key = firstKey(children); // layer or repeat
+    return key === undefined ? undefined : this.child<LayerCall | Repeat>(nodeOf(children, key));
   }
 
   replace(children: Children): Replace | undefined {
@@ -256,15 +260,21 @@ export class TreeBuilder extends BaseVisitor {
   }
 
   atom(children: Children): Expr | undefined {
-    const number = tokenOf(children, "NumberLiteral");
-    if (number) return this.number(number);
-    const string = tokenOf(children, "StringLiteral");
-    if (string) return this.string(string);
-    const bool = tokenOf(children, "True") ?? tokenOf(children, "False");
-    if (bool) return { kind: "bool", value: bool.tokenType === t.True, span: this.span(bool) };
-    const name = tokenOf(children, "Identifier");
-    if (name) return { kind: "name", name: name.image, span: this.span(name) };
-    return this.child<Expr>(nodeOf(children, "call") ?? nodeOf(children, "paren"));
+    const key = firstKey(children);
+    if (key === "call" || key === "paren") return this.child<Expr>(nodeOf(children, key));
+    const token = key === undefined ? undefined : tokenOf(children, key);
+    if (!token) return undefined;
+    switch (key) {
+      case "NumberLiteral":
+        return this.number(token);
+      case "StringLiteral":
+        return this.string(token);
+      case "True":
+      case "False":
+        return { kind: "bool", value: key === "True", span: this.span(token) };
+      default:
+        return { kind: "name", name: token.image, span: this.span(token) };
+    }
   }
 
   call(children: Children): Expr | undefined {
