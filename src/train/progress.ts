@@ -18,6 +18,8 @@ export interface StepReport {
 
 export class Progress {
   private barShown = false;
+  /** Tokens/s smoothed over recent steps (a single step's rate jumps around). */
+  private rate: number | undefined;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -28,13 +30,14 @@ export class Progress {
   step(report: StepReport): void {
     const remaining = this.total - report.step;
     const eta = report.stepsThisRun > 0 ? (report.elapsed / report.stepsThisRun) * remaining : 0;
-    const figures = `loss ${report.loss.toFixed(4)}  ${formatRate(report.tokensPerSecond)} tok/s  ETA ${formatDuration(eta)}`;
+    this.rate = this.rate === undefined ? report.tokensPerSecond : 0.9 * this.rate + 0.1 * report.tokensPerSecond;
+    const figures = `loss ${report.loss.toFixed(4)}  ${formatRate(this.rate)} tok/s  ETA ${formatDuration(eta)}`;
     if (this.stream.isTTY) {
-      const width = 24;
+      const width = 16;
       const filled = Math.round((report.step / this.total) * width);
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
       const line = `${bar} step ${report.step}/${this.total}  ${figures}`;
-      this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
+      this.stream.write(`\r${line.slice(0, (this.stream.columns || 120) - 1)}\x1b[K`);
       this.barShown = true;
     } else if (report.step % this.logEvery === 0 || report.step === this.total) {
       this.stream.write(`step ${report.step}/${this.total}  ${figures}\n`);
