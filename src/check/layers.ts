@@ -90,6 +90,11 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
       if (!expertChoice && r.has("group")) r.fail("MOT047", ["group", "routing = expert_choice"], r.spanOf("group"));
       if (expertChoice && r.has("aux_loss")) r.fail("MOT047", ["aux_loss", "routing = token_choice"], r.spanOf("aux_loss"));
       const group = expertChoice ? atLeastOne(r, "group", r.int("group")) : undefined;
+      // SEMANTICS.md: each expert takes k = ceil(capacity · G / E) of a group's G rows; it cannot take more than there are.
+      if (group !== undefined && capacity !== undefined && experts !== undefined && Math.ceil((capacity * group) / experts) > group) {
+        const taken = Math.ceil((capacity * group) / experts);
+        r.fail("MOT048", [taken, group], r.spanOf("capacity"), `capacity can be at most experts (${experts})`);
+      }
       const expertSize = r.has("expert_size") ? r.int("expert_size", undefined, positive) : dFF;
       const activation = r.choice("activation", ACTIVATIONS, "relu");
       const auxLoss = expertChoice ? 0 : r.number("aux_loss", 0.01, { nonNegative: true });

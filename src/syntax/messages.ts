@@ -51,6 +51,7 @@ export const messages = {
   MOT045: { severity: "error", text: "'{0}' is a {1} key, not a constant: set it without 'let'" },
   MOT046: { severity: "error", text: "replace has no effect: model '{0}' lists its own layers" },
   MOT047: { severity: "error", text: "{0} applies only with {1}" },
+  MOT048: { severity: "error", text: "each expert would take ceil(capacity * group / experts) = {0} rows of a group of {1}" },
 
   // Warnings
   MOT100: { severity: "warning", text: "let constant '{0}' is never used" },

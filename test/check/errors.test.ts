@@ -106,6 +106,9 @@ const cases: Case[] = [
     message: "group must be at least 1, got 0" },
   { name: "topk above experts", text: withLayers("  moe(experts = 2, topk = 3)"), code: "MOT029", line: 6, col: 27,
     message: "topk = 3 exceeds experts = 2" },
+  { name: "expert choice taking more rows than a group has", text: withLayers("  moe(experts = 2, routing = expert_choice, group = 4, capacity = 3)"),
+    code: "MOT048", line: 6, col: 67, message: "each expert would take ceil(capacity * group / experts) = 6 rows of a group of 4",
+    hint: "capacity can be at most experts (2)" },
   { name: "recipe context above the model's", text: withLayers("") + "train m {\n  steps = 10\n  batch = 2\n  lr = 1e-3\n  context = 32\n}\n",
     code: "MOT030", line: 13, col: 13, message: "recipe context 32 exceeds the model's context 16" },
 
