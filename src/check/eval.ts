@@ -31,14 +31,13 @@ const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Reco
   },
 };
 
-/** The fields a bare callable word stands for (`temp = learnable`, `schedule = cosine`). */
-export function callDefaults(callee: string, context: EvalContext): Record<string, number> | undefined {
+/** The fields a bare callable word stands for (`temp = learnable`, `schedule = cosine`): every default. */
+export function callDefaults(callee: string, context: EvalContext, span: Span): Record<string, number> | undefined {
   const call = CALLS[callee];
   if (!call) return undefined;
-  const reader = new Reader(callee, () => undefined, { code: "MOT023", span: dummySpan }, context);
+  const reader = new Reader(callee, () => undefined, { code: "MOT023", span }, context);
   return call.read(reader) as Record<string, number>;
 }
-const dummySpan: Span = { file: "", line: 1, col: 1, offset: 0, length: 1 };
 
 export function evaluate(expr: Expr, context: EvalContext): Value {
   switch (expr.kind) {

@@ -27,7 +27,7 @@ export function checkSpec(source: SourceFile): CheckResult {
     parsed = parseSpec(source);
   } catch (error) {
     // Thousands of nested parentheses exhaust the parser's stack: a diagnostic, not a crash.
-    if (!(error instanceof RangeError)) throw error;
+    if (!isStackOverflow(error)) throw error;
     const spec: SpecFile = { path: source.path, decls: [], comments: [] };
     return { spec, models: [], diagnostics: [diagnostic("MOT044", [], deepestPoint(source))] };
   }
@@ -50,7 +50,7 @@ export function checkTree(spec: SpecFile): { models: ModelIR[]; diagnostics: Dia
     models = new Elaborator(spec, reporter).run();
   } catch (error) {
     // Expressions nested thousands deep exhaust the stack: a diagnostic, not a crash.
-    if (!(error instanceof RangeError)) throw error;
+    if (!isStackOverflow(error)) throw error;
     reporter.report("MOT044", [], spec.decls[0]?.span);
     models = [];
   }
@@ -78,4 +78,8 @@ function deepestPoint(source: SourceFile): Span {
     if (text[i] === "\n") [line, lineStart] = [line + 1, i + 1];
   }
   return { file: source.path, line, col: at - lineStart + 1, offset: at, length: 1 };
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }

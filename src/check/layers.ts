@@ -159,7 +159,7 @@ function temperature(r: Reader, context: EvalContext): Temperature | undefined {
     const fixed = r.number("temp", undefined, positive);
     return fixed === undefined ? undefined : { kind: "fixed", value: fixed };
   }
-  if (value.kind === "word" && value.word === "learnable") return { kind: "learnable", init: callDefaults("learnable", context)!.init };
+  if (value.kind === "word" && value.word === "learnable") return { kind: "learnable", init: callDefaults("learnable", context, field.span)!.init };
   if (value.kind === "call" && value.callee === "learnable") return { kind: "learnable", init: value.fields.init };
   if (value.kind === "word" || value.kind === "unknown") {
     return r.notOneOf("temp", field, ["learnable"], "a number, learnable or learnable(init = …)");

@@ -98,7 +98,7 @@ function readSchedule(r: Reader, scope: Scope): Schedule | undefined {
   const value = field.value;
   if (value.kind === "word" && value.word === "constant") return { kind: "constant" };
   if (value.kind === "word" && (value.word === "cosine" || value.word === "linear")) {
-    return { kind: value.word, final: callDefaults(value.word, scope)!.final };
+    return { kind: value.word, final: callDefaults(value.word, scope, field.span)!.final };
   }
   if (value.kind === "call" && (value.callee === "cosine" || value.callee === "linear")) {
     return { kind: value.callee, final: value.fields.final };
@@ -111,7 +111,7 @@ function readOptimizer(r: Reader, scope: Scope): AdamW | undefined {
   const field = r.field("optimizer")!;
   const value = field.value;
   const fields =
-    value.kind === "word" && value.word === "adamw" ? callDefaults("adamw", scope)
+    value.kind === "word" && value.word === "adamw" ? callDefaults("adamw", scope, field.span)
     : value.kind === "call" && value.callee === "adamw" ? value.fields
     : undefined;
   if (fields) return { beta1: fields.beta1, beta2: fields.beta2, eps: fields.eps, weightDecay: fields.weight_decay };
