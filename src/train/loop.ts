@@ -58,7 +58,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
     throw new UserError(`${out} already holds a checkpoint: pass --resume to continue it, or remove it / choose another --out`);
   }
   const tokenizer = await loadTokenizer(run.tokenizer, model.vocab);
-  const corpus = loadCorpus(run.sources, tokenizer);
+  const corpus = loadCorpus(run.sources, tokenizer, out);
   const { train: trainTokens, heldOut } = splitCorpus(corpus.tokens);
   const sampler = new BatchSampler(trainTokens, recipe.batch, recipe.context, recipe.seed);
   const evalSet = evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES);

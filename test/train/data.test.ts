@@ -94,3 +94,19 @@ test("data files: missing and empty ones are refused; text is tokenized as bytes
 test("unigram entropy: uniform over 4 ids is ln 4", () => {
   assert.equal(unigramEntropy(Int32Array.from([0, 1, 2, 3, 3, 2, 1, 0])), Math.log(4));
 });
+
+test("BPE token ids are cached by text and tokenizer: a second load does not re-encode", () => {
+  const dir = mkdtempSync(join(tmpdir(), "motc-cache-"));
+  const file = join(dir, "a.txt");
+  writeFileSync(file, "one two three");
+  let calls = 0;
+  const fake = { name: "gpt2" as const, vocab: 100, encode: (text: string) => (calls++, text.split(" ").map((w) => w.length)), decode: () => "" };
+  const first = loadCorpus([file], fake, dir);
+  const second = loadCorpus([file], fake, dir);
+  assert.equal(calls, 1);
+  assert.deepEqual(Array.from(second.tokens), [3, 3, 5]);
+  assert.equal(second.fingerprint, first.fingerprint);
+  writeFileSync(file, "one two");
+  assert.deepEqual(Array.from(loadCorpus([file], fake, dir).tokens), [3, 3]);
+  assert.equal(calls, 2);
+});
