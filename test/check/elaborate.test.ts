@@ -269,3 +269,21 @@ test("several errors in one spec are all reported, in source order", () => {
   // `fine` itself is right, but its recipe is not: a model is clean only with its recipe.
   assert.deepEqual(result.models, []);
 });
+
+test("a model may extend one declared after it, and a train block may come first", () => {
+  const result = check(`train child {
+  steps = 10
+  batch = 1
+  lr = 1
+}
+model child extends parent {
+  replace ff with ff(size = 16)
+}
+${withLayers("  ff")}`.replace("model m {", "model parent {"));
+  assert.deepEqual(result.diagnostics, []);
+  assert.deepEqual(result.models.map((model) => [model.name, model.parent, kinds(model), model.recipe?.steps]), [
+    ["child", "parent", "ff", 10],
+    ["parent", undefined, "ff", undefined],
+  ]);
+  assert.equal((result.models[0].sublayers[0] as Extract<Sublayer, { kind: "ff" }>).size, 16);
+});
