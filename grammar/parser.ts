@@ -52,9 +52,18 @@ const blockEndExpectations: Record<string, string> = {
   repeat: "a layer, 'repeat' or '}'",
 };
 
+/** What may come where an argument list could close. */
+function argumentListExpectation(previous: IToken): string {
+  const afterSeparator = previous.tokenType === t.LParen || previous.tokenType === t.Comma;
+  return afterSeparator ? "an argument or ')'" : "',' or ')'";
+}
+
 const expectations: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, ruleName }) =>
-    (expected === t.RCurly ? blockEndExpectations[ruleName] : undefined) ?? describeType(expected),
+  buildMismatchTokenMessage: ({ expected, ruleName, previous }) => {
+    if (expected === t.RCurly && blockEndExpectations[ruleName]) return blockEndExpectations[ruleName];
+    if (expected === t.RParen && (ruleName === "layer" || ruleName === "call")) return argumentListExpectation(previous);
+    return describeType(expected);
+  },
   buildNotAllInputParsedMessage: () => "'model' or 'train'",
   buildNoViableAltMessage: ({ expectedPathsPerAlt, ruleName }) =>
     ruleExpectations[ruleName] ?? oneOf(expectedPathsPerAlt.flat().map((path) => describeType(path[0]))),

@@ -48,6 +48,8 @@ test("MOT003: expected X, found Y, at the offending token", () => {
     ["model a { repeat 2 { x = 1 } }", ["MOT003 1:24 1 expected a layer, 'repeat' or '}', found '='"]],
     ["model a { replace mot ff() }", ["MOT003 1:23 2 expected 'with', found 'ff'"]],
     ["model a { q = - - 1 }", ["MOT003 1:17 1 expected an expression, found '-'"]],
+    ["model a {\n  mot(experts = 4 group = 2)\n}", ["MOT003 2:19 5 expected ',' or ')', found 'group'", "MOT003 2:28 1 expected a key, a layer, 'let', 'repeat', 'replace' or '}', found ')'"]],
+    ["model a {\n  ff(size = 1,, activation = relu)\n}", ["MOT003 2:15 1 expected an argument or ')', found ','", "MOT003 2:34 1 expected a key, a layer, 'let', 'repeat', 'replace' or '}', found ')'"]],
     ["train t { ff }", ["MOT003 1:14 1 expected '=', found '}'"]],
     ["junk\nmodel a {}", ["MOT003 1:1 4 expected 'model' or 'train', found 'junk'"]],
     ["version\nmodel a {}", ["MOT003 2:1 5 expected a number, found 'model'"]],
