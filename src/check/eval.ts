@@ -33,7 +33,7 @@ const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Reco
 
 /** The fields a bare callable word stands for (`temp = learnable`, `schedule = cosine`): every default. */
 export function callDefaults(callee: string, context: EvalContext, span: Span): Record<string, number> | undefined {
-  const call = CALLS[callee];
+  const call = Object.hasOwn(CALLS, callee) ? CALLS[callee] : undefined;
   if (!call) return undefined;
   const reader = new Reader(callee, () => undefined, { code: "MOT023", span }, context);
   return call.read(reader) as Record<string, number>;
@@ -104,7 +104,8 @@ function numberOperand(value: Value, span: Span, op: string, context: EvalContex
 
 function call(expr: Extract<Expr, { kind: "call" }>, context: EvalContext): Value {
   const callee = expr.callee.name;
-  const schema = CALLS[callee];
+  // hasOwn: a name like `constructor` must not find Object.prototype's.
+  const schema = Object.hasOwn(CALLS, callee) ? CALLS[callee] : undefined;
   if (!schema) {
     if (WORDS.has(callee) || context.lookup(callee) !== undefined) {
       context.reporter.report("MOT039", [callee], expr.callee.span);

@@ -116,9 +116,14 @@ export const LAYER_KINDS: Record<string, LayerKind> = {
 
 export const LAYER_NAMES = Object.keys(LAYER_KINDS);
 
+/** The layer kind named `name` (hasOwn: `constructor` is not a layer). */
+export function layerKind(name: string): LayerKind | undefined {
+  return Object.hasOwn(LAYER_KINDS, name) ? LAYER_KINDS[name] : undefined;
+}
+
 /** Checks one layer call; undefined (with diagnostics) when it is wrong. */
 export function checkLayer(call: LayerCall, context: LayerContext): LayerResult | undefined {
-  const kind = LAYER_KINDS[call.name.name];
+  const kind = layerKind(call.name.name);
   if (!kind) {
     const name = call.name.name;
     const isKey = (MODEL_KEYS as readonly string[]).includes(name) || (RECIPE_KEYS as readonly string[]).includes(name);
