@@ -31,7 +31,34 @@ export function formatSpec(source: SourceFile): FormatResult {
   if (hasErrors(diagnostics)) return { text: source.text, diagnostics };
   const tokens = motLexer.tokenize(source.text).tokens;
   const units = new UnitBuilder(tokens).file(spec);
-  return { text: weave(units, spec.comments, source.text), diagnostics };
+  const text = weave(units, spec.comments, source.text);
+  // A formatter bug must never rewrite a spec into one that means something else.
+  const reparsed = parseSpec({ path: source.path, text }).spec;
+  if (!sameTree(reparsed, spec)) throw new Error(`fmt would change the meaning of ${source.path}; the file is left as it is`);
+  return { text, diagnostics };
+}
+
+/** Whether two syntax trees are equal, spans and the file path aside (iterative: operator chains run deep). */
+export function sameTree(a: SpecFile, b: SpecFile): boolean {
+  const pending: [unknown, unknown][] = [
+    [a.decls, b.decls],
+    [a.version?.image, b.version?.image],
+    [a.comments.map((c) => c.text), b.comments.map((c) => c.text)],
+  ];
+  while (pending.length > 0) {
+    const [x, y] = pending.pop()!;
+    if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+    if (Array.isArray(x) !== Array.isArray(y)) return false;
+    const keysX = Object.keys(x).filter((key) => key !== "span");
+    const keysY = Object.keys(y).filter((key) => key !== "span");
+    if (keysX.length !== keysY.length) return false;
+    for (const key of keysX) {
+      if (!Object.hasOwn(y, key)) return false;
+      pending.push([(x as Record<string, unknown>)[key], (y as Record<string, unknown>)[key]]);
+    }
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------- expressions

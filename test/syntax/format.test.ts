@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { hasErrors } from "../../src/syntax/diagnostics.js";
-import { formatSpec } from "../../src/syntax/format.js";
+import { formatSpec, sameTree } from "../../src/syntax/format.js";
 import { parseSpec } from "../../src/syntax/parse.js";
 import { repoRoot } from "../support/cli.js";
 import { motFiles, withoutSpans } from "./helpers.js";
@@ -152,4 +152,19 @@ test("random whitespace and comments added to the example: fmt is idempotent and
 test("a chain of 20,000 terms formats without exhausting the stack", () => {
   const text = `train t {\n  x = 1${" - 1".repeat(20000)}\n}\n`;
   assert.equal(format(text), text);
+});
+
+test("fmt's meaning guard: sameTree ignores spans and layout, and sees any other difference", () => {
+  const tree = (text: string) => parseSpec({ path: "g.mot", text }).spec;
+  const base = tree("model a {\n  x = (1 + 2) * 3 # c\n  ff()\n}");
+  assert.ok(sameTree(tree("model a { x = (1+2)*3 # c\n ff() }"), base));
+  for (const other of [
+    "model a { x = 1 + 2 * 3 # c\n ff() }", // parentheses dropped
+    "model a { x = (1 + 2) * 3.0 # c\n ff() }", // number written differently
+    "model a { x = (1 + 2) * 3 # c\n ff }", // parentheses of a layer
+    "model a { x = (1 + 2) * 3 # d\n ff() }", // comment text
+    "model b { x = (1 + 2) * 3 # c\n ff() }", // name
+  ]) {
+    assert.equal(sameTree(tree(other), base), false, other);
+  }
 });
