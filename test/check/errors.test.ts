@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../src/syntax/diagnostics.js";
+import { messages } from "../../src/syntax/messages.js";
 import { check, withLayers } from "./helpers.js";
 
 interface Case {
@@ -196,4 +197,11 @@ test("an unused let is a warning (MOT100) and the model still checks", () => {
     ["MOT100", "warning", 5, 7, "let constant 'spare' is never used"],
   ]);
   assert.equal(result.models.length, 1);
+});
+
+test("every check code in the message table has a case above or in limits.test.ts", () => {
+  const elsewhere = ["MOT044" /* limits.test.ts */, "MOT100" /* below */];
+  const covered = new Set([...cases.map((c) => c.code), ...elsewhere]);
+  const checkCodes = Object.keys(messages).filter((code) => code === "MOT004" || (code >= "MOT010" && code < "MOT100"));
+  assert.deepEqual(checkCodes.filter((code) => !covered.has(code)), []);
 });
