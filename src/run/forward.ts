@@ -71,6 +71,9 @@ export async function emptyCache(shapes: readonly CacheShape[], batch: number): 
  * toward the context). Decoder-form models get `past`, or an empty cache.
  */
 export async function forward(run: RunSession, batch: Batch, past?: CacheLayer[]): Promise<ForwardResult> {
+  if (!run.session.inputNames.includes("input_ids")) {
+    throw new UserError(`${run.info.path}: not a language model motc can run (inputs: ${run.session.inputNames.join(", ")}; expected input_ids int64 [batch, sequence])`);
+  }
   const limits = inputLimits(run);
   const pastLength = past && past.length > 0 ? Number(past[0].key.dims[2]) : 0;
   validateBatch(batch, { ...limits, context: limits.context === undefined ? undefined : limits.context - pastLength });
