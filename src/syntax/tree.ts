@@ -21,7 +21,7 @@ import type {
   TrainDecl,
 } from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
-import { joinSpans, type Span } from "./span.js";
+import type { Span } from "./span.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 type Decl = ModelDecl | TrainDecl;
@@ -33,6 +33,17 @@ export function tokenSpan(file: string, token: IToken): Span {
     col: token.startColumn ?? 1,
     offset: token.startOffset,
     length: Math.max(1, (token.endOffset ?? token.startOffset) - token.startOffset + 1),
+  };
+}
+
+/** From the start of `first` to the end of `last` (joinSpans without the object spread: this runs per node). */
+function spanOver(first: Span, last: Span): Span {
+  return {
+    file: first.file,
+    line: first.line,
+    col: first.col,
+    offset: first.offset,
+    length: Math.max(first.length, last.offset + last.length - first.offset),
   };
 }
 
@@ -84,25 +95,22 @@ export class TreeBuilder extends BaseVisitor {
     return tokenSpan(this.path, token);
   }
 
-  /** The node's span, or undefined when recovery left it without real tokens. */
-  private nodeSpan(node: CstNode): Span | undefined {
-    const location = node.location;
-    if (!location || !Number.isFinite(location.startOffset) || !Number.isFinite(location.endOffset)) return undefined;
-    return {
-      file: this.path,
-      line: location.startLine ?? 1,
-      col: location.startColumn ?? 1,
-      offset: location.startOffset,
-      length: Math.max(1, (location.endOffset ?? location.startOffset) - location.startOffset + 1),
-    };
-  }
-
   private ident(token: IToken | undefined): Ident | undefined {
     return token ? { name: token.image, span: this.span(token) } : undefined;
   }
 
   private child<T>(node: CstNode | undefined): T | undefined {
     return node ? (this.visit(node) as T | undefined) : undefined;
+  }
+
+  /** The trees of `nodes`, leaving out those recovery left incomplete. */
+  private visitAll<T>(nodes: CstNode[]): T[] {
+    const trees: T[] = [];
+    for (const node of nodes) {
+      const tree = this.visit(node) as T | undefined;
+      if (tree !== undefined) trees.push(tree);
+    }
+    return trees;
   }
 
   file(children: Children): Pick<SpecFile, "version" | "decls"> {
@@ -129,9 +137,7 @@ export class TreeBuilder extends BaseVisitor {
     const name = this.ident(tokenOf(children, "name"));
     if (!name) return undefined;
     const parent = tokenOf(children, "Extends") ? this.ident(tokenOf(children, "parent")) : undefined;
-    const body = nodesOf(children, "modelStatement")
-      .map((statement) => this.child<ModelStmt>(statement))
-      .filter((statement): statement is ModelStmt => statement !== undefined);
+    const body = this.visitAll<ModelStmt>(nodesOf(children, "modelStatement"));
     const span = this.declarationSpan(children, "Model", name.span);
     return parent ? { kind: "model", name, parent, body, span } : { kind: "model", name, body, span };
   }
@@ -141,7 +147,7 @@ export class TreeBuilder extends BaseVisitor {
     const first = tokenOf(children, keyword);
     const last = tokenOf(children, "RCurly");
     const start = first ? this.span(first) : fallback;
-    return last ? joinSpans(start, this.span(last)) : start;
+    return last ? spanOver(start, this.span(last)) : start;
   }
 
   modelStatement(children: Children): ModelStmt | undefined {
@@ -152,9 +158,7 @@ export class TreeBuilder extends BaseVisitor {
   train(children: Children): TrainDecl | undefined {
     const name = this.ident(tokenOf(children, "name"));
     if (!name) return undefined;
-    const body = nodesOf(children, "trainStatement")
-      .map((statement) => this.child<Assign | Let>(statement))
-      .filter((statement): statement is Assign | Let => statement !== undefined);
+    const body = this.visitAll<Assign | Let>(nodesOf(children, "trainStatement"));
     return { kind: "train", name, body, span: this.declarationSpan(children, "Train", name.span) };
   }
 
@@ -167,7 +171,7 @@ export class TreeBuilder extends BaseVisitor {
     const key = this.ident(tokenOf(children, "key"));
     const value = this.child<Expr>(nodeOf(children, "expr"));
     if (!key || !value) return undefined;
-    return { kind: "assign", key, value, span: joinSpans(key.span, value.span) };
+    return { kind: "assign", key, value, span: spanOver(key.span, value.span) };
   }
 
   let(children: Children): Let | undefined {
@@ -175,7 +179,7 @@ export class TreeBuilder extends BaseVisitor {
     const name = this.ident(tokenOf(children, "name"));
     const value = this.child<Expr>(nodeOf(children, "expr"));
     if (!keyword || !name || !value) return undefined;
-    return { kind: "let", name, value, span: joinSpans(this.span(keyword), value.span) };
+    return { kind: "let", name, value, span: spanOver(this.span(keyword), value.span) };
   }
 
   layer(children: Children): LayerCall | undefined {
@@ -184,7 +188,7 @@ export class TreeBuilder extends BaseVisitor {
     const open = tokenOf(children, "LParen");
     const close = tokenOf(children, "RParen");
     const args = this.child<Arg[]>(nodeOf(children, "args")) ?? [];
-    const span = close ? joinSpans(name.span, this.span(close)) : name.span;
+    const span = close ? spanOver(name.span, this.span(close)) : name.span;
     return { kind: "layer", name, args, parens: open !== undefined, span };
   }
 
@@ -192,12 +196,10 @@ export class TreeBuilder extends BaseVisitor {
     const keyword = tokenOf(children, "Repeat");
     const count = this.child<Expr>(nodeOf(children, "count"));
     if (!keyword || !count) return undefined;
-    const body = nodesOf(children, "repeatStatement")
-      .map((statement) => this.child<LayerCall | Repeat>(statement))
-      .filter((statement): statement is LayerCall | Repeat => statement !== undefined);
+    const body = this.visitAll<LayerCall | Repeat>(nodesOf(children, "repeatStatement"));
     const close = tokenOf(children, "RCurly");
     const start = this.span(keyword);
-    return { kind: "repeat", count, body, span: close ? joinSpans(start, this.span(close)) : start };
+    return { kind: "repeat", count, body, span: close ? spanOver(start, this.span(close)) : start };
   }
 
   repeatStatement(children: Children): LayerCall | Repeat | undefined {
@@ -210,20 +212,18 @@ export class TreeBuilder extends BaseVisitor {
     const target = this.ident(tokenOf(children, "target"));
     const layer = this.child<LayerCall>(nodeOf(children, "layer"));
     if (!keyword || !target || !layer) return undefined;
-    return { kind: "replace", target, layer, span: joinSpans(this.span(keyword), layer.span) };
+    return { kind: "replace", target, layer, span: spanOver(this.span(keyword), layer.span) };
   }
 
   args(children: Children): Arg[] {
-    return nodesOf(children, "arg")
-      .map((node) => this.child<Arg>(node))
-      .filter((arg): arg is Arg => arg !== undefined);
+    return this.visitAll<Arg>(nodesOf(children, "arg"));
   }
 
   arg(children: Children): Arg | undefined {
     const name = this.ident(tokenOf(children, "name"));
     const value = this.child<Expr>(nodeOf(children, "expr"));
     if (!name || !value) return undefined;
-    return { name, value, span: joinSpans(name.span, value.span) };
+    return { name, value, span: spanOver(name.span, value.span) };
   }
 
   expr(children: Children): Expr | undefined {
@@ -236,8 +236,9 @@ export class TreeBuilder extends BaseVisitor {
 
   /** `a - b + c` is `(a - b) + c`: operands and operators are kept apart in the CST, so merge them by position. */
   private leftAssociative(children: Children, operandKey: string, operatorKeys: string[]): Expr | undefined {
-    const operands = nodesOf(children, operandKey).map((node) => this.child<Expr>(node));
-    if (operands.length === 1) return operands[0];
+    const operandNodes = nodesOf(children, operandKey);
+    if (operandNodes.length === 1) return this.child<Expr>(operandNodes[0]);
+    const operands = operandNodes.map((node) => this.child<Expr>(node));
     const operators = operatorKeys
       .flatMap((key) => (children[key] ?? []) as IToken[])
       .filter(real)
@@ -247,7 +248,7 @@ export class TreeBuilder extends BaseVisitor {
       const right = operands[i + 1];
       if (!right) return undefined;
       const op = operators[i].image as "+" | "-" | "*" | "/";
-      left = { kind: "binary", op, left, right, span: joinSpans(left.span, right.span) };
+      left = { kind: "binary", op, left, right, span: spanOver(left.span, right.span) };
     }
     return left;
   }
@@ -256,7 +257,7 @@ export class TreeBuilder extends BaseVisitor {
     const operand = this.child<Expr>(nodeOf(children, "atom"));
     const minus = tokenOf(children, "Minus");
     if (!operand || !minus) return operand;
-    return { kind: "unary", op: "-", operand, span: joinSpans(this.span(minus), operand.span) };
+    return { kind: "unary", op: "-", operand, span: spanOver(this.span(minus), operand.span) };
   }
 
   atom(children: Children): Expr | undefined {
@@ -282,7 +283,7 @@ export class TreeBuilder extends BaseVisitor {
     const close = tokenOf(children, "RParen");
     if (!callee || !close) return undefined;
     const args = this.child<Arg[]>(nodeOf(children, "args")) ?? [];
-    return { kind: "call", callee, args, span: joinSpans(callee.span, this.span(close)) };
+    return { kind: "call", callee, args, span: spanOver(callee.span, this.span(close)) };
   }
 
   paren(children: Children): Expr | undefined {
@@ -290,7 +291,7 @@ export class TreeBuilder extends BaseVisitor {
     const close = tokenOf(children, "RParen");
     const expr = this.child<Expr>(nodeOf(children, "expr"));
     if (!open || !close || !expr) return undefined;
-    return { kind: "paren", expr, span: joinSpans(this.span(open), this.span(close)) };
+    return { kind: "paren", expr, span: spanOver(this.span(open), this.span(close)) };
   }
 
   /** `12`, `0.5`, `2e-3`, `1.5E+2`, with an optional suffix k M G % (LANGUAGE.md, "Lexical rules"). */
