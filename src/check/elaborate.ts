@@ -139,9 +139,20 @@ export class Elaborator {
   private checkModel(model: ResolvedModel): ModelIR | undefined {
     const { decl } = model;
     if (model.skip) return undefined;
+    this.checkedBlocks.add(decl);
+    const ownTrain = this.duplicates.has(decl) ? undefined : this.trains.get(decl.name.name);
+    this.reporter.checking({ name: decl.name.name, own: ownTrain ? [decl.span, ownTrain.decl.span] : [decl.span] });
+    try {
+      return this.checkResolved(model);
+    } finally {
+      this.reporter.checking(undefined);
+    }
+  }
+
+  private checkResolved(model: ResolvedModel): ModelIR | undefined {
+    const { decl } = model;
     const reporter = this.reporter;
     const before = reporter.errorsSoFar;
-    this.checkedBlocks.add(decl);
     const scope = new Scope(model.bindings, MODEL_DEFAULTS, decl.name.span, reporter, this.usedLets);
     for (const name of model.bindings.keys()) scope.value(name);
 

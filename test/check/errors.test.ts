@@ -205,3 +205,13 @@ test("every check code in the message table has a case above or in limits.test.t
   const checkCodes = Object.keys(messages).filter((code) => code === "MOT004" || (code >= "MOT010" && code < "MOT100"));
   assert.deepEqual(checkCodes.filter((code) => !covered.has(code)), []);
 });
+
+test("a mistake found only through an extending model points at the inherited line and names the model", () => {
+  const text = "model child extends m {\n  d_model = 30\n}\n" + withLayers("  attention(heads = 4)");
+  const result = check(text);
+  assert.deepEqual(
+    result.diagnostics.map((d) => [d.code, d.span?.line, d.span?.col, d.message, d.hint]),
+    [["MOT026", 9, 21, "heads = 4 does not divide d_model = 30", "try heads = 3 or 5; found while checking model 'child', which inherits this line"]],
+  );
+  assert.deepEqual(result.models.map((model) => model.name), ["m"]);
+});
