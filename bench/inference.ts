@@ -3,26 +3,32 @@
 // python3-torch on OpenBLAS), the machine's fp32 matmul peak measured with ORT in
 // the same run, FLOP utilisation, and MoT's share of time against its share of FLOPs.
 //
+// Every timing is taken twice: wall clock, and CPU time of all threads (user +
+// system) divided by the thread count. On a quiet machine they agree; on a shared
+// one the wall clock includes waiting for a core, while CPU time shows the work.
+//
 // Run: npx tsc -p . && node dist/bench/inference.js [--batch 32] [--torch-batch N] [--repeats 2] [--threads N] [--models mot_paper,tiny]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import onnxProto from "onnx-proto";
 import { checkSpec } from "../src/check/index.js";
+import { modelCost } from "../src/ir/cost.js";
 import { initialWeights } from "../src/ir/init.js";
 import type { ModelIR } from "../src/ir/model.js";
-import { modelCost } from "../src/ir/cost.js";
+import { Random } from "../src/ir/random.js";
 import { lowerToOnnx } from "../src/onnx/index.js";
 import { forward } from "../src/run/forward.js";
 import { idsData } from "../src/run/inputs.js";
 import { loadOrt, openSession, sessionOptions } from "../src/run/session.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
-import { Random } from "../src/ir/random.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const PYTHON = "/usr/bin/python3";
+/** Seconds of timing at least (small models run many times, so one slow run does not decide). */
+const MIN_SECONDS = 1;
 
 interface Options {
   batch: number;
@@ -30,6 +36,12 @@ interface Options {
   repeats: number;
   threads: number;
   models: string[];
+}
+
+/** Best (smallest) wall-clock and per-thread CPU seconds over the timed runs. */
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -51,13 +63,12 @@ function loadModels(): Map<string, ModelIR> {
   const models = new Map<string, ModelIR>();
   for (const file of ["specs/mot_paper.mot", "specs/tiny.mot"]) {
     const path = join(root, file);
-    const result = checkSpec({ path, text: readFileSync(path, "utf8") });
-    for (const model of result.models) models.set(model.name, model);
+    for (const model of checkSpec({ path, text: readFileSync(path, "utf8") }).models) models.set(model.name, model);
   }
   return models;
 }
 
-/** The model as .onnx plus what bench/torch_mot.py reads: model.json and a motc checkpoint. */
+/** The model as .onnx plus what bench/torch_mot.py reads: model.json and a motc checkpoint (raw float32). */
 function prepare(model: ModelIR, dir: string): string {
   const weights = initialWeights(model, 0);
   const onnxPath = join(dir, `${model.name}.onnx`);
@@ -72,47 +83,54 @@ function randomBatch(batch: number, length: number, vocab: number, seed: number)
   return Array.from({ length: batch }, () => Array.from({ length }, () => random.int(vocab)));
 }
 
-/** Seconds of timing at least (small models run many times, so one slow run does not decide). */
-const MIN_SECONDS = 1;
+/** Times `work` and keeps the best wall and CPU time; the callers alternate variants. */
+async function measure(work: () => Promise<unknown>, threads: number): Promise<Timing> {
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall, cpu: (cpu.user + cpu.system) / 1e6 / threads };
+}
+
+const best = (timings: Timing[]): Timing => ({ wall: Math.min(...timings.map((t) => t.wall)), cpu: Math.min(...timings.map((t) => t.cpu)) });
 
 /**
- * Best wall time of ORT forward passes of each model after one warm-up: `repeats`
- * at least and ≥ MIN_SECONDS for the first. The models' runs alternate, so a busy
- * moment on a shared machine hits them alike.
+ * ORT forward passes of each model after one warm-up: `repeats` at least and
+ * ≥ MIN_SECONDS for the first. The models' runs alternate, so a busy moment on
+ * a shared machine hits them alike.
  */
-async function timeOrt(onnxPaths: string[], batch: number[][], repeats: number, threads: number): Promise<number[]> {
+async function timeOrt(onnxPaths: string[], batch: number[][], repeats: number, threads: number): Promise<Timing[]> {
   const runs = await Promise.all(onnxPaths.map((path) => openSession(path, { providers: ["cpu"], threads })));
   for (const run of runs) await forward(run, batch);
-  const times: number[][] = runs.map(() => []);
-  while (times[0].length < repeats || (times[0].reduce((a, b) => a + b, 0) < MIN_SECONDS && times[0].length < 100)) {
-    for (const [i, run] of runs.entries()) {
-      const started = performance.now();
-      await forward(run, batch);
-      times[i].push((performance.now() - started) / 1000);
-    }
+  const times: Timing[][] = runs.map(() => []);
+  while (times[0].length < repeats || (times[0].reduce((a, t) => a + t.wall, 0) < MIN_SECONDS && times[0].length < 100)) {
+    for (const [i, run] of runs.entries()) times[i].push(await measure(() => forward(run, batch), threads));
   }
   for (const run of runs) await run.session.release();
-  return times.map((t) => Math.min(...t));
+  return times.map(best);
 }
 
 interface TorchResult {
   torch: string;
-  seconds_without_mot?: number;
   threads: number;
   omp_wait_policy: string;
   openblas_threads: string;
   blas: string[];
   seconds: number;
-  tokens_per_second: number;
+  cpu_seconds: number;
+  seconds_without_mot?: number;
+  cpu_seconds_without_mot?: number;
 }
 
 function runTorch(dir: string, batch: number, length: number, options: Options, extra: string[] = []): TorchResult {
   const script = join(root, "bench/torch_mot.py");
-  const args = [script, dir, "--batch", String(batch), "--length", String(length), "--repeats", String(options.repeats), "--threads", String(options.threads), ...extra];
+  const args = [script, dir, "--batch", String(batch), "--length", String(length), "--repeats", String(options.repeats),
+    "--threads", String(options.threads), "--min-seconds", String(MIN_SECONDS), ...extra];
   // Like ORT's sessions: idle threads sleep instead of spinning (OpenMP), and
   // OpenBLAS gets the same thread count (it keeps its own pthread pool).
   const env = { ...process.env, OMP_WAIT_POLICY: "PASSIVE", OPENBLAS_NUM_THREADS: String(options.threads) };
-  const result = spawnSync(PYTHON, [...args, "--min-seconds", String(MIN_SECONDS)], { encoding: "utf8", maxBuffer: 1 << 20, env });
+  const result = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 20, env });
   if (result.status !== 0) throw new Error(`${PYTHON} ${args.join(" ")} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as TorchResult;
 }
@@ -124,14 +142,17 @@ async function crossCheck(onnxPath: string, dir: string, model: ModelIR, options
   writeFileSync(idsPath, JSON.stringify(ids));
   runTorch(dir, 1, 1, { ...options, repeats: 1 }, ["--check-ids", idsPath]);
   const torchLogits = new Float32Array(readFileSync(`${idsPath}.logits.bin`).buffer.slice(0));
-  const ort = await forward(await openSession(onnxPath, { providers: ["cpu"], threads: options.threads }), ids);
+  const run = await openSession(onnxPath, { providers: ["cpu"], threads: options.threads });
+  const ort = await forward(run, ids);
+  await run.session.release();
+  if (torchLogits.length !== ort.logits.length) return NaN;
   let worst = 0;
   ort.logits.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - torchLogits[i]))));
-  return torchLogits.length === ort.logits.length ? worst : NaN;
+  return worst;
 }
 
-/** fp32 matmul peak: one [n,n]·[n,n] MatMul graph on ORT CPU, best of several runs, GFLOP/s. */
-async function matmulPeak(threads: number, n = 2048, runs = 5): Promise<number> {
+/** fp32 matmul peak: one [n,n]·[n,n] MatMul graph on ORT CPU, best of several runs, GFLOP/s (wall and CPU). */
+async function matmulPeak(threads: number, n = 2048, runs = 5): Promise<Timing> {
   const { onnx } = onnxProto;
   const weight = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
   const tensor = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
@@ -150,14 +171,12 @@ async function matmulPeak(threads: number, n = 2048, runs = 5): Promise<number> 
   const session = await ort.InferenceSession.create(bytes, sessionOptions("cpu", threads));
   const x = new ort.Tensor("float32", weight, [n, n]);
   await session.run({ x });
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await session.run({ x });
-    best = Math.min(best, (performance.now() - started) / 1000);
-  }
+  const times: Timing[] = [];
+  for (let i = 0; i < runs; i++) times.push(await measure(() => session.run({ x }), threads));
   await session.release();
-  return (2 * n * n * n) / best / 1e9;
+  const fastest = best(times);
+  const gflop = (2 * n * n * n) / 1e9;
+  return { wall: gflop / fastest.wall, cpu: gflop / fastest.cpu };
 }
 
 interface ProfileEvent {
@@ -165,7 +184,6 @@ interface ProfileEvent {
   name: string;
   ts: number;
   dur: number;
-  args?: { op_name?: string };
 }
 
 /**
@@ -190,7 +208,9 @@ async function profileParts(onnxPath: string, model: ModelIR, batch: number[][],
     if (event.cat !== "Node" || event.ts < lastRun) continue;
     const scope = event.name.split("/")[0];
     const layer = /^layers\.(\d+)$/.exec(scope);
-    const kind = layer ? model.sublayers.find((l) => l.index === Number(layer[1]))?.kind ?? "other" : scope === "head" ? "head" : ["embed", "positions", "past_length"].includes(scope) ? "embed" : "other";
+    const kind = layer
+      ? model.sublayers.find((l) => l.index === Number(layer[1]))?.kind ?? "other"
+      : scope === "head" ? "head" : ["embed", "positions", "past_length"].includes(scope) ? "embed" : "other";
     byKind.set(kind, (byKind.get(kind) ?? 0) + event.dur);
   }
   return byKind;
@@ -202,20 +222,17 @@ function withoutMot(model: ModelIR): ModelIR {
 
 interface Row {
   model: string;
-  shape: string;
-  ortTps: number;
-  torchShape: string;
-  torchTps: number;
-  gflopPerToken: number;
+  ortTokens: [number, number];
+  torchTokens: [number, number];
+  ort: Timing;
+  ortNoMot: Timing;
+  torch: TorchResult;
+  flopsPerToken: number;
   maxDiff: number;
-  motFlopShare: number;
-  motTimeShareOrt: number;
-  motTimeShareTorch: number;
-  blas: string;
-  /** Kernel time by part kind (embed, attention, mot, ff, head, other), µs, from ORT's profiler. */
-  profile: Map<string, number>;
   /** FLOPs per token by part kind, from src/ir/cost.ts. */
   flops: Map<string, number>;
+  /** Kernel time by part kind (embed, attention, mot, ff, head, other), µs, from ORT's profiler. */
+  profile: Map<string, number>;
 }
 
 async function benchModel(model: ModelIR, options: Options): Promise<Row> {
@@ -224,32 +241,19 @@ async function benchModel(model: ModelIR, options: Options): Promise<Row> {
   try {
     const length = model.context;
     const onnxPath = prepare(model, dir);
-    const batch = randomBatch(options.batch, length, model.vocab, 0);
     // MoT's share of time: the same model with every mot sublayer replaced by identity.
     const noMotPath = prepare(withoutMot(model), noMotDir);
-    const [ortSeconds, noMotSeconds] = await timeOrt([onnxPath, noMotPath], batch, options.repeats, options.threads);
+    const batch = randomBatch(options.batch, length, model.vocab, 0);
+    const [ort, ortNoMot] = await timeOrt([onnxPath, noMotPath], batch, options.repeats, options.threads);
     const torch = runTorch(dir, options.torchBatch, length, options, ["--mot-share"]);
     const maxDiff = await crossCheck(onnxPath, dir, model, options);
     const profile = await profileParts(onnxPath, model, batch, options.threads, dir);
     const cost = modelCost(model);
     const flops = new Map<string, number>();
     for (const part of cost.parts) flops.set(part.kind, (flops.get(part.kind) ?? 0) + part.flopsPerToken);
-    const motFlops = cost.parts.filter((p) => p.kind === "mot").reduce((s, p) => s + p.flopsPerToken, 0);
-    const ortTps = (options.batch * length) / ortSeconds;
     return {
-      model: model.name,
-      shape: `${options.batch}×${length}`,
-      ortTps,
-      torchShape: `${options.torchBatch}×${length}`,
-      torchTps: torch.tokens_per_second,
-      gflopPerToken: cost.flopsPerToken / 1e9,
-      maxDiff,
-      motFlopShare: motFlops / cost.flopsPerToken,
-      motTimeShareOrt: 1 - noMotSeconds / ortSeconds,
-      motTimeShareTorch: 1 - torch.seconds_without_mot! / torch.seconds,
-      profile,
-      flops,
-      blas: `torch ${torch.torch}, ${torch.threads} threads, OMP_WAIT_POLICY=${torch.omp_wait_policy}, OPENBLAS_NUM_THREADS=${torch.openblas_threads}; BLAS mapped: ${torch.blas.join(" ") || "none"}`,
+      model: model.name, ortTokens: [options.batch, length], torchTokens: [options.torchBatch, length],
+      ort, ortNoMot, torch, flopsPerToken: cost.flopsPerToken, maxDiff, flops, profile,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -265,46 +269,62 @@ function table(headers: string[], rows: string[][]): string {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const num = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
+const tokens = ([b, t]: [number, number]) => b * t;
+
+function report(rows: Row[], peaks: Timing[], options: Options, load: string): void {
+  const peak: Timing = { wall: Math.max(...peaks.map((p) => p.wall)), cpu: Math.max(...peaks.map((p) => p.cpu)) };
+  console.log(`motc inference benchmark — onnxruntime-node CPU, ${options.threads} intra-op threads (spinning off); best of ≥${options.repeats} runs after a warm-up`);
+  console.log(`load average: ${load}`);
+  console.log(`fp32 matmul peak (ORT, one 2048³ MatMul, measured ${peaks.length}×): ${peaks.map((p) => p.wall.toFixed(1)).join(", ")} GFLOP/s wall; ${peaks.map((p) => p.cpu.toFixed(1)).join(", ")} per-thread CPU time; utilisation uses the highest of each\n`);
+  for (const clock of ["wall", "cpu"] as const) {
+    console.log(clock === "wall" ? "Wall clock:" : "\nCPU time (all threads' user + system ÷ threads; what the run would take with the cores to itself):");
+    console.log(table(
+      ["model", "ORT B×T", "ORT tok/s", "torch B×T", "torch tok/s", "ORT/torch", "MFLOP/tok", "ORT GFLOP/s", "utilisation", "MoT FLOPs", "MoT time ORT", "MoT time torch"],
+      rows.map((r) => {
+        const ortTps = tokens(r.ortTokens) / r.ort[clock];
+        const torchSeconds = clock === "wall" ? r.torch.seconds : r.torch.cpu_seconds / options.threads;
+        const torchNoMot = clock === "wall" ? r.torch.seconds_without_mot! : r.torch.cpu_seconds_without_mot! / options.threads;
+        const torchTps = tokens(r.torchTokens) / torchSeconds;
+        const gflops = (r.flopsPerToken * ortTps) / 1e9;
+        return [
+          r.model, r.ortTokens.join("×"), num(ortTps), r.torchTokens.join("×"), num(torchTps), `${(ortTps / torchTps).toFixed(2)}×`,
+          (r.flopsPerToken / 1e6).toFixed(2), gflops.toFixed(1), pct(gflops / peak[clock]),
+          pct((r.flops.get("mot") ?? 0) / r.flopsPerToken), pct(1 - r.ortNoMot[clock] / r.ort[clock]), pct(1 - torchNoMot / torchSeconds),
+        ];
+      }),
+    ));
+  }
+  console.log("\nMoT time = time saved when every mot sublayer is replaced by identity (runs alternate with the full model).");
+  for (const r of rows) {
+    const kinds = [...new Set([...r.flops.keys(), ...r.profile.keys()])];
+    const totalTime = [...r.profile.values()].reduce((a, b) => a + b, 0);
+    const totalFlops = [...r.flops.values()].reduce((a, b) => a + b, 0);
+    console.log(`\n${r.model}: ORT profiler, one ${r.ortTokens.join("×")} run (kernel time ${(totalTime / 1e6).toFixed(2)} s), share of time vs share of FLOPs`);
+    console.log(table(["part", "FLOP share", "time share", "time ÷ FLOP share"], kinds.map((k) => {
+      const time = (r.profile.get(k) ?? 0) / totalTime;
+      const flop = (r.flops.get(k) ?? 0) / totalFlops;
+      return [k, pct(flop), pct(time), flop > 0 ? `${(time / flop).toFixed(2)}` : "-"];
+    })));
+  }
+  for (const r of rows) console.log(`\n${r.model}: max |ORT − PyTorch| logits on a 5×16 check batch: ${r.maxDiff.toExponential(1)}`);
+  const t = rows[0]?.torch;
+  if (t) console.log(`PyTorch: torch ${t.torch}, ${t.threads} threads, OMP_WAIT_POLICY=${t.omp_wait_policy}, OPENBLAS_NUM_THREADS=${t.openblas_threads}; BLAS libraries mapped: ${t.blas.join(" ") || "none"}`);
+  console.log("Goals: ORT ≥ 1.5× PyTorch eager; utilisation ≥ 50% at batch 32 × 256; MoT's time share ≤ its FLOP share.");
+}
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const models = loadModels();
-  const peak = await matmulPeak(options.threads);
+  const loadBefore = loadavg()[0].toFixed(1);
+  const peaks = [await matmulPeak(options.threads)];
   const rows: Row[] = [];
   for (const name of options.models) {
     const model = models.get(name);
     if (!model) throw new Error(`no model '${name}' in specs/mot_paper.mot or specs/tiny.mot`);
     rows.push(await benchModel(model, options));
+    peaks.push(await matmulPeak(options.threads));
   }
-  const peakAfter = await matmulPeak(options.threads);
-  console.log(`motc inference benchmark — onnxruntime-node CPU, ${options.threads} intra-op threads (spinning off), best of ${options.repeats} after a warm-up`);
-  console.log(`fp32 matmul peak (ORT, one 2048³ MatMul): ${peak.toFixed(1)} GFLOP/s before the models, ${peakAfter.toFixed(1)} after; utilisation uses the higher\n`);
-  const best = Math.max(peak, peakAfter);
-  console.log(table(
-    ["model", "B×T (ORT)", "ORT tok/s", "B×T (torch)", "torch tok/s", "ORT/torch", "MFLOP/tok", "ORT GFLOP/s", "utilisation", "max|Δlogits|"],
-    rows.map((r) => [
-      r.model, r.shape, num(r.ortTps), r.torchShape, num(r.torchTps), `${(r.ortTps / r.torchTps).toFixed(2)}×`,
-      (r.gflopPerToken * 1000).toFixed(2), (r.gflopPerToken * r.ortTps).toFixed(1), pct((r.gflopPerToken * r.ortTps) / best), r.maxDiff.toExponential(1),
-    ]),
-  ));
-  console.log("\nMixture of Tokens: share of FLOPs (src/ir/cost.ts) vs share of time (time saved when every mot sublayer is identity)");
-  console.log(table(
-    ["model", "MoT FLOP share", "MoT time share (ORT)", "MoT time share (torch)"],
-    rows.map((r) => [r.model, pct(r.motFlopShare), pct(r.motTimeShareOrt), pct(r.motTimeShareTorch)]),
-  ));
-  for (const r of rows) {
-    const kinds = [...new Set([...r.flops.keys(), ...r.profile.keys()])];
-    const totalTime = [...r.profile.values()].reduce((a, b) => a + b, 0);
-    const totalFlops = [...r.flops.values()].reduce((a, b) => a + b, 0);
-    console.log(`\n${r.model}, ORT profiler (one ${r.shape} run, kernel time ${(totalTime / 1e6).toFixed(2)} s): share of time vs share of FLOPs by part`);
-    console.log(table(["part", "FLOP share", "time share", "time/FLOP share"], kinds.map((k) => {
-      const time = (r.profile.get(k) ?? 0) / totalTime;
-      const flop = (r.flops.get(k) ?? 0) / totalFlops;
-      return [k, pct(flop), pct(time), flop > 0 ? `${(time / flop).toFixed(2)}×` : "-"];
-    })));
-  }
-  console.log(`\nPyTorch: ${rows[0]?.blas}`);
-  console.log("Goals: ORT ≥ 1.5× PyTorch eager; utilisation ≥ 50% at batch 32 × 256; MoT time share ≤ its FLOP share.");
+  report(rows, peaks, options, `${loadBefore} at the start, ${loadavg()[0].toFixed(1)} at the end (1-minute)`);
 }
 
 await main();
