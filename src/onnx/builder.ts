@@ -119,6 +119,27 @@ export class GraphBuilder {
     return this.node("ReduceMean", [x], { axes, keepdims: keepdims ? 1 : 0 });
   }
 
+  /** ReduceMax over `axes`: attribute before opset 18, input from 18 on. */
+  reduceMax(x: string, axes: number[], keepdims = true): string {
+    if (this.opset >= 18) return this.node("ReduceMax", [x, this.int64(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.node("ReduceMax", [x], { axes, keepdims: keepdims ? 1 : 0 });
+  }
+
+  /** ReduceSum over `axes` (an input since opset 13). */
+  reduceSum(x: string, axes: number[], keepdims = true): string {
+    return this.node("ReduceSum", [x, this.int64(axes)], { keepdims: keepdims ? 1 : 0 });
+  }
+
+  /**
+   * Softmax over one axis, spelled out as exp(x - max) / Σ exp(x - max).
+   * For an axis that is not the last, onnxruntime's Softmax transposes twice;
+   * reductions over a middle axis read whole contiguous slabs instead.
+   */
+  softmaxOverAxis(x: string, axis: number): string {
+    const shifted = this.node("Exp", [this.node("Sub", [x, this.reduceMax(x, [axis])])]);
+    return this.node("Div", [shifted, this.reduceSum(shifted, [axis])]);
+  }
+
   /** `x @ w` */
   matmul(x: string, w: string): string {
     return this.node("MatMul", [x, w]);

@@ -19,6 +19,7 @@ import { lowerEmbedding } from "./embed.js";
 import { lowerFeedForward } from "./ff.js";
 import { toFloat16 } from "./float16.js";
 import { lowerHead } from "./head.js";
+import { lowerMixtureOfExperts } from "./moe.js";
 import { lowerMixtureOfTokens } from "./mot.js";
 import { lowerNorm } from "./norm.js";
 import { concatChunks, serializeModel, type SerializedModel, type SerializeOptions } from "./writer.js";
@@ -108,7 +109,7 @@ function lowerSublayer(ctx: Lowering, h: string, layer: Sublayer): string {
     case "mot":
       return lowerMixtureOfTokens(ctx, h, layer);
     case "moe":
-      throw new UserError(`the ONNX lowering of 'moe' layers is not written yet (layers.${layer.index})`);
+      return lowerMixtureOfExperts(ctx, h, layer);
   }
 }
 

@@ -1,15 +1,15 @@
 // Mixture of Tokens (SEMANTICS.md, "mot"), for any batch size B.
 //
 // Groups are G consecutive batch rows at one position. The batch is padded to a
-// multiple of G with rows whose controller logits are MASKED, so they get zero
+// multiple of G with zero rows whose controller logits are MASKED, so they get zero
 // weight in the softmax over the group and the last group holds the B mod G real
 // rows — the same result as SEMANTICS.md's leftover group, with no branching.
 //
 // Layout, with k = groups, N = k·T mixed tokens per expert:
-//   h [Bp, T, d] → [k, T, G, d];  w = softmax over G of logits/τ, [k, G, T, E]
+//   h [Bp, T, d] → [k, T, G, d];  w = softmax over G of logits/τ, [k, T, E, G]
 //   mix:    m [k, T, E, d] = w [k, T, E, G] @ h [k, T, G, d]
 //   expert: y [E, N, d] = act(m [E, N, d] @ w1 [E, d, f]) @ w2 [E, f, d]   (E batched GEMMs)
-//   emit:   out [k, T, G, d] = w [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
+//   emit:   out [k, T, G, d] = wᵀ [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
 import type { MixtureOfTokensLayer } from "../ir/model.js";
 import { MASKED, type Lowering } from "./context.js";
 import { activate } from "./ff.js";
@@ -23,27 +23,35 @@ export function lowerMixtureOfTokens(ctx: Lowering, h: string, layer: MixtureOfT
   const batch = b.dim(h, 0);
   const length = b.dim(h, 1);
   const groups = b.node("Div", [b.add(batch, b.int64(group - 1)), b.int64(group)]);
-  const padRows = b.node("Sub", [b.mul(groups, b.int64(group)), batch]);
-  const pads = b.shape([0, 0, 0, padRows, 0, 0]);
+  const paddedBatch = b.mul(groups, b.int64(group));
+  const padded = b.node("Pad", [h, b.shape([0, 0, 0, b.node("Sub", [paddedBatch, batch]), 0, 0])]);
+  const byGroup = b.reshape(padded, b.shape([groups, group, length, d])); // [k, G, T, d]
+  const tokens = b.transpose(byGroup, [0, 2, 1, 3]); // [k, T, G, d]
 
   // Mixing weights: softmax over the rows of each group, per position and expert.
-  const logits = b.node("Div", [b.matmul(h, p("controller")), temperature(ctx, layer)]);
-  const paddedLogits = b.node("Pad", [logits, pads, b.float32(MASKED)]);
-  const byGroup = b.reshape(paddedLogits, b.shape([groups, group, length, experts]));
-  const weights = b.node("Softmax", [byGroup], { axis: 1 }); // [k, G, T, E]
-
-  const padded = b.node("Pad", [h, pads]);
-  const tokens = b.transpose(b.reshape(padded, b.shape([groups, group, length, d])), [0, 2, 1, 3]); // [k, T, G, d]
-  const mixed = b.matmul(b.transpose(weights, [0, 2, 3, 1]), tokens); // [k, T, E, d]
+  // The logits are made as [k, T, E, G] (controllerᵀ/τ @ tokensᵀ) so the softmax
+  // runs over the last axis, onnxruntime's fast path; padding rows get MASKED.
+  const scaledController = b.transpose(b.node("Div", [p("controller"), temperature(ctx, layer)]), [1, 0]); // [E, d]
+  const logits = b.matmul(scaledController, b.transpose(byGroup, [0, 2, 3, 1])); // [k, T, E, G]
+  const weights = b.node("Softmax", [b.add(logits, paddingMask(ctx, batch, paddedBatch, group))], { axis: -1 });
+  const mixed = b.matmul(weights, tokens); // [k, T, E, d]
 
   const perExpert = b.reshape(b.transpose(mixed, [2, 0, 1, 3]), [experts, -1, d]); // [E, N, d]
   const hidden = activate(b, b.matmul(perExpert, p("w1")), layer.activation);
   const expertOut = b.matmul(hidden, p("w2")); // [E, N, d]
   const byPosition = b.transpose(b.reshape(expertOut, b.shape([experts, groups, length, d])), [1, 2, 0, 3]); // [k, T, E, d]
 
-  const emitted = b.matmul(b.transpose(weights, [0, 2, 1, 3]), byPosition); // [k, T, G, d]
+  const emitted = b.matmul(b.transpose(weights, [0, 1, 3, 2]), byPosition); // [k, T, G, d]
   const rows = b.reshape(b.transpose(emitted, [0, 2, 1, 3]), b.shape([-1, length, d])); // [Bp, T, d]
   return b.node("Slice", [rows, b.int64([0]), b.node("Unsqueeze", [batch, b.int64([0])]), b.int64([0])]);
+}
+
+/** [k, 1, 1, G]: 0 for the batch's rows, MASKED for the rows that pad it to a multiple of G. */
+function paddingMask(ctx: Lowering, batch: string, paddedBatch: string, group: number): string {
+  const b = ctx.b;
+  const rows = b.node("Range", [b.int64(0), paddedBatch, b.int64(1)]);
+  const mask = b.node("Where", [b.node("Less", [rows, batch]), b.float32(0), b.float32(MASKED)]);
+  return b.reshape(mask, [-1, 1, 1, group]);
 }
 
 /** τ: the constant, or exp(log_temp) from the initializer. */
