@@ -1,5 +1,5 @@
 // Source text → syntax tree. The lexer and the parser live in grammar/; this
-// file runs them, turns their errors into diagnostics (MOT001–MOT006), and
+// file runs them, turns their errors into diagnostics (MOT001–MOT007), and
 // builds the tree of ast.ts from the parser's concrete syntax tree.
 import type { ILexingError, IRecognitionException, IToken } from "chevrotain";
 import { LCurly, LParen, motLexer, Model, RCurly, RParen, Train } from "../../grammar/tokens.js";
