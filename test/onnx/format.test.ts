@@ -21,7 +21,7 @@ const { onnx } = onnxProto;
 const scratch = mkdtempSync(join(tmpdir(), "motc-onnx-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const models = specModels().filter(({ model }) => !model.sublayers.some((l) => l.kind === "moe"));
+const models = specModels();
 const small = models.filter(({ model }) => model.vocab * model.dModel <= 1e6);
 const isDecoder = (model: (typeof models)[number]["model"]) =>
   model.sublayers.some((l) => l.kind === "attention") && model.sublayers.every((l) => l.kind !== "attention" || l.causal);

@@ -13,10 +13,6 @@ import { cpuSession, maxAbsDifference, randomIds, runLogits, strongRouting, unev
 const TOLERANCE = 1e-4;
 
 for (const { label, model, sameAs } of distinctModels(specModels())) {
-  if (model.sublayers.some((layer) => layer.kind === "moe")) {
-    test(`${label}: ONNX logits match the float64 reference`, (t) => t.skip("moe has no ONNX lowering yet (issue 6)"));
-    continue;
-  }
   if (sameAs) {
     test(`${label}: ONNX logits match the float64 reference`, (t) => t.skip(`the same model as ${sameAs}, tested there`));
     continue;

@@ -4,9 +4,13 @@
 // favours obviousness over speed. (Only the IR types and the weights map are shared.)
 import type { Weights } from "../../src/ir/init.js";
 import type { Activation, AttentionLayer, FeedForwardLayer, MixtureOfTokensLayer, ModelIR } from "../../src/ir/model.js";
+import { mixtureOfExperts, type MoeMode } from "./moe.js";
 
-/** Logits [B, T, vocab] (row-major) for token ids [B][T], all rows of equal length. */
-export function referenceLogits(model: ModelIR, weights: Weights, ids: number[][]): Float64Array {
+/**
+ * Logits [B, T, vocab] (row-major) for token ids [B][T], all rows of equal length.
+ * `moe` sets training mode (capacity limits) and collects auxiliary losses (moe.ts).
+ */
+export function referenceLogits(model: ModelIR, weights: Weights, ids: number[][], moe?: MoeMode): Float64Array {
   const batch = ids.length;
   const length = ids[0]?.length ?? 0;
   if (ids.some((row) => row.length !== length)) throw new Error("referenceLogits: rows of unequal length");
@@ -26,7 +30,7 @@ export function referenceLogits(model: ModelIR, weights: Weights, ids: number[][
       case "attention": y = attention(w, layer, h, shape); break;
       case "ff": y = feedForward(w, layer, h, shape); break;
       case "mot": y = mixtureOfTokens(w, layer, h, shape); break;
-      case "moe": throw new Error("referenceLogits: moe is not covered by this reference yet");
+      case "moe": y = mixtureOfExperts(w, layer, h, shape, moe); break;
     }
     x = x.map((value, i) => value + y[i]);
   }
