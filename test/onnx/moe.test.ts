@@ -1,0 +1,98 @@
+// moe in ONNX (src/onnx/moe.ts): logits against the float64 reference for both
+// routings at batch 1, 3 and 5 (groups of 4 leave a group of 1), no token dropped
+// at inference, and each expert's work really restricted to its routed tokens.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import onnxProto from "onnx-proto";
+import type { Weights } from "../../src/ir/init.js";
+import type { ModelIR } from "../../src/ir/model.js";
+import { lowerToOnnx } from "../../src/onnx/index.js";
+import { referenceLogits } from "../reference/forward.js";
+import { moeSpecModel, oneExpertModel, strongMoe, withMoe, withoutExperts } from "../support/moe.js";
+import { cpuSession, maxAbsDifference, randomIds, runLogits } from "./ort.js";
+
+const TOLERANCE = 1e-4;
+const LENGTH = 6;
+
+async function checkAgainstReference(model: ModelIR, weights: Weights, batches: number[]): Promise<string[]> {
+  const session = await cpuSession(lowerToOnnx(model, weights));
+  const lines: string[] = [];
+  for (const batch of batches) {
+    const ids = randomIds(model.vocab, batch, LENGTH, 40 + batch);
+    const logits = await runLogits(session, ids);
+    const difference = maxAbsDifference(logits, referenceLogits(model, weights, ids));
+    lines.push(`B=${batch}: max |ONNX − reference| = ${difference.toExponential(2)}`);
+    assert.ok(difference <= TOLERANCE, `B=${batch}: max abs difference ${difference} > ${TOLERANCE}`);
+    if (batch === 5) {
+      // The comparison has power: other routings of the same weights give other logits.
+      const otherTopk = withMoe(model, (l) => (l.routing === "token_choice" ? { topk: l.topk === 1 ? 2 : 1 } : {}));
+      const otherGroup = withMoe(model, (l) => (l.routing === "expert_choice" ? { group: l.group! - 1 } : {}));
+      for (const other of [otherTopk, otherGroup]) {
+        const moved = maxAbsDifference(logits, referenceLogits(other, weights, ids));
+        assert.ok(moved > 100 * TOLERANCE, `changing the routing moved the reference only by ${moved}`);
+      }
+    }
+  }
+  await session.release();
+  return lines;
+}
+
+test("specs/moe.mot (token_choice top-2, expert_choice G=4): ONNX logits = reference at batch 1, 3, 5", async (t) => {
+  const model = moeSpecModel();
+  for (const line of await checkAgainstReference(model, strongMoe(model, 7), [1, 3, 5])) t.diagnostic(line);
+});
+
+test("top-1 relu token choice; expert choice G=3 taking k = 2 rows, which a leftover group of 1 caps at 1", async (t) => {
+  const model = withMoe(moeSpecModel(), (l) => (l.routing === "token_choice" ? { topk: 1, activation: "relu" } : { group: 3, capacity: 2, activation: "gelu" }));
+  const weights = strongMoe(model, 8);
+  for (const line of await checkAgainstReference(model, weights, [1, 3, 4, 5])) t.diagnostic(line);
+});
+
+test("token choice drops no token at inference, even when every token picks the same expert", async () => {
+  const { model, weights, limit } = oneExpertModel();
+  const batch = 3;
+  const ids = randomIds(model.vocab, batch, LENGTH, 5);
+  const tokens = batch * LENGTH;
+  const session = await cpuSession(lowerToOnnx(model, weights));
+  const logits = await runLogits(session, ids);
+  const silent = await runLogits(await cpuSession(lowerToOnnx(model, withoutExperts(model, weights))), ids);
+  assert.ok(maxAbsDifference(logits, referenceLogits(model, weights, ids)) <= TOLERANCE);
+  // Every token's logits moved by its expert-0 contribution, including the tokens a
+  // training-time capacity of limit(N) would have dropped.
+  const vocab = model.vocab;
+  for (let n = 0; n < tokens; n++) {
+    const moved = maxAbsDifference(logits.subarray(n * vocab, (n + 1) * vocab), silent.subarray(n * vocab, (n + 1) * vocab));
+    assert.ok(moved > 0.05, `token ${n} lost its expert contribution (its logits moved by ${moved})`);
+  }
+  // The case is one where training would drop: the training reference leaves tokens ≥ limit unmoved.
+  const training = referenceLogits(model, weights, ids, { training: true });
+  assert.ok(limit(tokens) < tokens);
+  assert.ok(maxAbsDifference(training.subarray(limit(tokens) * vocab), silent.subarray(limit(tokens) * vocab)) <= TOLERANCE);
+});
+
+test("sparse routing: each expert's matmuls read only its gathered rows, and the results are scattered back", () => {
+  const model = moeSpecModel();
+  const graph = onnxProto.onnx.ModelProto.decode(lowerToOnnx(model, strongMoe(model, 1))).graph!;
+  const producer = new Map<string, onnxProto.onnx.INodeProto>();
+  for (const node of graph.node!) for (const output of node.output!) producer.set(output, node);
+  for (const layer of model.sublayers) {
+    if (layer.kind !== "moe") continue;
+    const prefix = `layers.${layer.index}.moe`;
+    const inLayer = graph.node!.filter((node) => node.name!.startsWith(`${prefix}.expert`));
+    // No MatMul takes the stacked [E, d, f] weights: each takes one expert's slice.
+    for (const node of graph.node!) {
+      if (node.opType === "MatMul") assert.ok(!node.input!.includes(`${prefix}.w1`) && !node.input!.includes(`${prefix}.w2`), `${node.name} multiplies all experts`);
+    }
+    const firstMatMuls = inLayer.filter((node) => node.opType === "MatMul" && producer.get(node.input![1])?.input?.[0] === `${prefix}.w1`);
+    assert.equal(firstMatMuls.length, layer.experts);
+    for (const matmul of firstMatMuls) {
+      // Its tokens come from a Gather of the rows Compress selected.
+      const gather = producer.get(matmul.input![0])!;
+      assert.equal(gather.opType, "Gather");
+      assert.equal(producer.get(gather.input![1])!.opType, "Compress");
+    }
+    const scatters = inLayer.filter((node) => node.opType === "ScatterND");
+    assert.equal(scatters.length, layer.experts);
+    for (const node of scatters) assert.equal(new TextDecoder().decode(node.attribute!.find((a) => a.name === "reduction")!.s!), "add");
+  }
+});
