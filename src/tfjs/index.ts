@@ -11,6 +11,7 @@ import { embed } from "./embed.js";
 import { feedForward } from "./ff.js";
 import { registerGradients } from "./gradients.js";
 import { head } from "./head.js";
+import { mixtureOfExperts } from "./moe.js";
 import { mixtureOfTokens } from "./mot.js";
 import { norm } from "./norm.js";
 import { createOps, type Lowering, type TF, type Tensor } from "./ops.js";
@@ -21,9 +22,9 @@ export { selectBackend, type BackendChoice, type BackendPreference } from "./bac
 export interface TrainingGraph {
   /** One trainable variable per parameter-table entry, keyed by its SEMANTICS.md name. */
   variables: Map<string, tfc.Variable>;
-  /** `ids [B, T]` int32 → logits `[B, T, vocab]`. Dropout only when `training`. */
+  /** `ids [B, T]` int32 → logits `[B, T, vocab]`. Dropout and moe capacity limits only when `training`. */
   logits(ids: tfc.Tensor2D, training?: boolean): tfc.Tensor3D;
-  /** Mean next-token cross-entropy of `logits(ids, true)` against `targets [B, T]` int32. */
+  /** Mean next-token cross-entropy of `logits(ids, true)` against `targets [B, T]` int32, plus moe auxiliary losses. */
   loss(ids: tfc.Tensor2D, targets: tfc.Tensor2D): tfc.Scalar;
   /** Float32Array copies of every variable, by parameter name (checkpoint order). */
   readWeights(): Weights;
@@ -41,9 +42,6 @@ export interface GraphOptions {
 }
 
 export function createTrainingGraph(tf: TF, model: ModelIR, weights: Weights, options: GraphOptions = {}): TrainingGraph {
-  for (const layer of model.sublayers) {
-    if (layer.kind === "moe") throw new Error(`tfjs lowering of 'moe' (layers.${layer.index}) is not implemented yet`);
-  }
   registerGradients(tf);
   const variables = new Map<string, tfc.Variable>();
   for (const spec of parameterTable(model)) {
@@ -70,11 +68,13 @@ export function createTrainingGraph(tf: TF, model: ModelIR, weights: Weights, op
     step: 0,
     logits(ids, training = false) {
       const [batch, length] = ids.shape;
-      return tf.reshape(forward(low, model, ids, dropoutFor(tf, model, training, seed, graph.step)), [batch, length, model.vocab]);
+      return tf.reshape(forward(low, model, ids, dropoutFor(tf, model, training, seed, graph.step), training, []), [batch, length, model.vocab]);
     },
     loss(ids, targets) {
-      const logits = forward(low, model, ids, dropoutFor(tf, model, true, seed, graph.step));
-      return low.ops.crossEntropy(logits as tfc.Tensor2D, tf.reshape(targets, [targets.size]));
+      const auxLosses: Tensor[] = [];
+      const logits = forward(low, model, ids, dropoutFor(tf, model, true, seed, graph.step), true, auxLosses);
+      const loss = low.ops.crossEntropy(logits as tfc.Tensor2D, tf.reshape(targets, [targets.size]));
+      return auxLosses.reduce<tfc.Scalar>((sum, aux) => tf.add(sum, aux), loss);
     },
     readWeights() {
       const out: Weights = new Map();
@@ -96,20 +96,20 @@ export function createTrainingGraph(tf: TF, model: ModelIR, weights: Weights, op
 
 type Dropout = (x: Tensor) => Tensor;
 
-/** ids → logits `[B·T, vocab]`. */
-function forward(low: Lowering, model: ModelIR, ids: Tensor, dropout: Dropout): Tensor {
+/** ids → logits `[B·T, vocab]`; moe layers push their auxiliary losses (training only) to `auxLosses`. */
+function forward(low: Lowering, model: ModelIR, ids: Tensor, dropout: Dropout, training: boolean, auxLosses: Tensor[]): Tensor {
   const { tf } = low;
   const [batch, length] = ids.shape as [number, number];
   if (length > model.context) throw new Error(`sequence length ${length} exceeds the model's context ${model.context}`);
   let x = tf.reshape(dropout(embed(low, model, tf.cast(ids, "int32"))), [batch * length, model.dModel]);
   for (const layer of model.sublayers) {
     const h = norm(low, model, `layers.${layer.index}.norm`, x);
-    x = tf.add(x, dropout(sublayer(low, layer, h, batch, length)));
+    x = tf.add(x, dropout(sublayer(low, layer, h, batch, length, training, auxLosses)));
   }
   return head(low, model, x);
 }
 
-function sublayer(low: Lowering, layer: Sublayer, h: Tensor, batch: number, length: number): Tensor {
+function sublayer(low: Lowering, layer: Sublayer, h: Tensor, batch: number, length: number, training: boolean, auxLosses: Tensor[]): Tensor {
   switch (layer.kind) {
     case "attention":
       return attention(low, layer, h, batch, length);
@@ -118,7 +118,7 @@ function sublayer(low: Lowering, layer: Sublayer, h: Tensor, batch: number, leng
     case "mot":
       return mixtureOfTokens(low, layer, h, batch, length);
     case "moe":
-      throw new Error("internal: moe is rejected when the graph is created");
+      return mixtureOfExperts(low, layer, h, batch, length, training, auxLosses);
   }
 }
 

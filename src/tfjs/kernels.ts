@@ -1,7 +1,8 @@
 // Replacement and missing kernels for tfjs' `wasm` backend, registered when it
 // starts (backend.ts). Both work on views of the wasm heap, in plain JS:
-// - Slice: the stock kernel copies the whole input (readSync) for every slice,
-//   so unstacking [E, N, d] costs E full copies; this one copies only the slice.
+// - Slice, Unpack, SplitV: the stock kernels copy the whole input (readSync) for
+//   every slice, so unstacking MoT's w1 [E, d, f] costs E full copies (the
+//   paper model: 512 × 32 MB); these copy only the slices.
 // - UnsortedSegmentSum: missing on wasm, and the gradient of `gather` (the
 //   embedding lookup) needs it.
 import type * as tfc from "@tensorflow/tfjs-core";
@@ -18,6 +19,8 @@ interface WasmBackend {
 export function registerWasmKernels(tf: TF): void {
   const kernels: tfc.KernelConfig[] = [
     { kernelName: "Slice", backendName: "wasm", kernelFunc: (args) => slice(tf, args) },
+    { kernelName: "Unpack", backendName: "wasm", kernelFunc: (args) => unpack(tf, args) },
+    { kernelName: "SplitV", backendName: "wasm", kernelFunc: (args) => splitV(tf, args) },
     { kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum },
   ];
   for (const kernel of kernels) {
@@ -26,11 +29,43 @@ export function registerWasmKernels(tf: TF): void {
   }
 }
 
-function slice(tf: TF, { inputs, attrs, backend }: Parameters<tfc.KernelFunc>[0]): tfc.TensorInfo {
-  const wasm = backend as unknown as WasmBackend;
+type KernelArgs = Parameters<tfc.KernelFunc>[0];
+
+function slice(tf: TF, { inputs, attrs, backend }: KernelArgs): tfc.TensorInfo {
   const x = inputs.x as tfc.TensorInfo;
-  if (x.dtype === "string") throw new Error("motc's wasm Slice does not take strings");
   const [begin, size] = tf.slice_util.parseSliceParams(x as tfc.Tensor, attrs!.begin as number[], attrs!.size as number[]);
+  return copySlice(tf, backend as unknown as WasmBackend, x, begin, size);
+}
+
+/** Unstack along `axis`: one slice per index, the axis dropped from each. */
+function unpack(tf: TF, { inputs, attrs, backend }: KernelArgs): tfc.TensorInfo[] {
+  const value = inputs.value as tfc.TensorInfo;
+  const axis = tf.util.parseAxisParam(attrs!.axis as number, value.shape)[0];
+  const size = value.shape.slice();
+  size[axis] = 1;
+  const outShape = value.shape.filter((_, i) => i !== axis);
+  return Array.from({ length: value.shape[axis] }, (_, index) => {
+    const begin = value.shape.map((_, i) => (i === axis ? index : 0));
+    return { ...copySlice(tf, backend as unknown as WasmBackend, value, begin, size), shape: outShape };
+  });
+}
+
+function splitV(tf: TF, { inputs, attrs, backend }: KernelArgs): tfc.TensorInfo[] {
+  const x = inputs.x as tfc.TensorInfo;
+  const axis = tf.util.parseAxisParam(attrs!.axis as number, x.shape)[0];
+  const splits = tf.backend_util.prepareSplitSize(x as tfc.Tensor, attrs!.numOrSizeSplits as number[] | number, axis);
+  let start = 0;
+  return splits.map((length) => {
+    const begin = x.shape.map((_, i) => (i === axis ? start : 0));
+    const size = x.shape.slice();
+    size[axis] = length;
+    start += length;
+    return copySlice(tf, backend as unknown as WasmBackend, x, begin, size);
+  });
+}
+
+function copySlice(tf: TF, wasm: WasmBackend, x: tfc.TensorInfo, begin: number[], size: number[]): tfc.TensorInfo {
+  if (x.dtype === "string") throw new Error("motc's wasm slicing kernels do not take strings");
   const out = wasm.makeOutput(size, x.dtype);
   // Views only after makeOutput: growing the heap detaches earlier views.
   const source = wasm.typedArrayFromHeap(x);
@@ -56,7 +91,7 @@ function slice(tf: TF, { inputs, attrs, backend }: Parameters<tfc.KernelFunc>[0]
   return out;
 }
 
-function unsortedSegmentSum({ inputs, attrs, backend }: Parameters<tfc.KernelFunc>[0]): tfc.TensorInfo {
+function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): tfc.TensorInfo {
   const wasm = backend as unknown as WasmBackend;
   const x = inputs.x as tfc.TensorInfo;
   const segmentIds = inputs.segmentIds as tfc.TensorInfo;

@@ -2,7 +2,7 @@
 // of specs/ (the paper model runs in wasm.test.ts: the cpu backend is too slow).
 import { test } from "node:test";
 import { specModels } from "../onnx/models.js";
-import { checkLogits } from "./forward.js";
+import { checkLogits, unevenBatch } from "./forward.js";
 import { backend } from "./support.js";
 
 const tf = await backend("cpu");
@@ -12,8 +12,9 @@ for (const { label, model } of specModels()) {
     test(`cpu: ${label} logits match the reference`, (t) => t.skip("moe has no tfjs lowering yet (issue 6)"));
     continue;
   }
-  if (model.vocab * model.dModel > 1e6) continue; // mot_paper: checked on wasm
+  if (model.vocab * model.dModel > 1e6) continue; // the paper models: checked on wasm
   test(`cpu: ${label} logits match the reference`, (t) => {
-    for (const line of checkLogits(tf, model, Math.min(8, model.context), 11)) t.diagnostic(line);
+    const length = Math.min(8, model.context);
+    for (const line of checkLogits(tf, model, [[1, length], [3, length], [unevenBatch(model), length]], 11)) t.diagnostic(line);
   });
 }

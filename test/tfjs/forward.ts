@@ -17,13 +17,13 @@ export function unevenBatch(model: ModelIR): number {
   for (let batch = largest + 1; ; batch++) if (groups.every((g) => batch % g !== 0)) return batch;
 }
 
-/** Runs the tfjs graph and the reference at each batch size; returns one line per run. */
-export function checkLogits(tf: TF, model: ModelIR, length: number, seed: number): string[] {
+/** Runs the tfjs graph and the reference for each [batch, length]; returns one line per run. */
+export function checkLogits(tf: TF, model: ModelIR, runs: Array<[number, number]>, seed: number): string[] {
   const weights = strongWeights(model, seed);
   const graph = createTrainingGraph(tf, model, weights);
   const lines: string[] = [];
   try {
-    for (const batch of [1, 3, unevenBatch(model)]) {
+    for (const [batch, length] of runs) {
       const ids = randomIds(model.vocab, batch, length, seed + batch);
       const logits = tf.tidy(() => graph.logits(tf.tensor2d(ids, [batch, length], "int32")));
       assert.deepEqual(logits.shape, [batch, length, model.vocab]);

@@ -58,16 +58,31 @@ export function strongWeights(m: ModelIR, seed: number): Weights {
     const random = new Random(seed, spec.name);
     const values = new Float32Array(paramCount(spec.shape));
     const fanIn = spec.shape.length >= 2 ? spec.shape[spec.shape.length - 2] : 1;
-    for (let i = 0; i < values.length; i++) {
-      const noise = random.normal();
-      if (spec.name.endsWith("log_temp")) values[i] = Math.log(0.7) + 0.1 * noise;
-      else if (spec.name.endsWith(".scale")) values[i] = 1 + 0.2 * noise;
-      else if (spec.shape.length === 1) values[i] = 0.2 * noise; // biases
-      else values[i] = noise * (spec.name.endsWith("controller") ? 1.5 : 1.2) / Math.sqrt(fanIn);
-    }
+    const noise = noiseSource(random, values.length);
+    let [centre, spread] = [0, (spec.name.endsWith("controller") ? 1.5 : 1.2) / Math.sqrt(fanIn)];
+    if (spec.name.endsWith("log_temp")) [centre, spread] = [Math.log(0.7), 0.1];
+    else if (spec.name.endsWith(".scale")) [centre, spread] = [1, 0.2];
+    else if (spec.shape.length === 1) [centre, spread] = [0, 0.2]; // biases
+    for (let i = 0; i < values.length; i++) values[i] = centre + spread * noise(i);
     weights.set(spec.name, values);
   }
   return weights;
+}
+
+/**
+ * Standard normal noise by element index. Tensors of the paper model's size
+ * (20M values) draw from a seeded table of a prime length instead: a full draw
+ * takes seconds, and a forward check needs variety, not independence.
+ */
+function noiseSource(random: Random, size: number): (i: number) => number {
+  const TABLE = 65521;
+  if (size <= 4 * TABLE) {
+    const values = Float64Array.from({ length: size }, () => random.normal());
+    return (i) => values[i];
+  }
+  const table = Float64Array.from({ length: TABLE }, () => random.normal());
+  const offset = random.int(TABLE);
+  return (i) => table[((i % TABLE) * 40503 + offset) % TABLE];
 }
 
 export function randomIds(vocab: number, batch: number, length: number, seed: number): number[][] {

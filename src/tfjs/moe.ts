@@ -1,0 +1,133 @@
+// Sparse Mixture of Experts (SEMANTICS.md, "moe"), training form.
+//
+// The router probabilities p [N, E] = softmax(h @ router) are read back to
+// decide, in plain JS, which tokens each expert takes (routing is a discrete
+// choice: no gradient flows through it). Each expert then runs only on its
+// gathered rows, each output is scaled by its p[n, e] (gathered, so the router
+// gets a gradient), and the results are gathered back into token order.
+// Tokens are the N = B·T rows of h, n = b·T + t.
+//
+// Conventions where SEMANTICS.md leaves a choice (test/reference/moe.ts has the same):
+// - token_choice: each token's `topk` largest p[e] (ties: the lower expert index).
+//   In training an expert takes at most ceil(capacity · N · topk / E) tokens,
+//   first come first served in token order n (a token's choices in rank order);
+//   the rest skip it. Order n puts earlier positions of a sequence first, so no
+//   token is dropped because of a later one in its own sequence. At inference
+//   (`training` false) nothing is dropped.
+//   Auxiliary loss: aux_loss · E · Σ_e frac_e · mean_p_e, frac_e = the share of the
+//   N·topk (token, choice) assignments that go to e, counted before any drop.
+// - expert_choice: at each position, groups of G consecutive batch rows (as in mot);
+//   expert e takes the k = ceil(capacity · G / E) rows of the group with the highest
+//   p[·, e] (ties: the lower row); a leftover group of r < G rows gives min(k, r).
+//   The same in training and inference.
+import type { MixtureOfExpertsLayer } from "../ir/model.js";
+import type { Lowering, Tensor } from "./ops.js";
+
+/** Which tokens each expert takes, and how many (token, choice) assignments it drew. */
+export interface Routing {
+  /** rows[e]: token indices n that expert e runs on, ascending. */
+  rows: number[][];
+  /** assigned[e]: token_choice assignments to e before capacity (frac_e numerator). */
+  assigned: number[];
+}
+
+/**
+ * `h [B·T, d]` → `[B·T, d]`. In training, the auxiliary loss term (token_choice
+ * with aux_loss > 0) is pushed to `auxLosses` for the caller to add to the loss.
+ */
+export function mixtureOfExperts(
+  low: Lowering,
+  layer: MixtureOfExpertsLayer,
+  h: Tensor,
+  batch: number,
+  length: number,
+  training: boolean,
+  auxLosses: Tensor[],
+): Tensor {
+  const { tf, ops } = low;
+  const p = (name: string) => low.param(`layers.${layer.index}.moe.${name}`);
+  const experts = layer.experts;
+  const tokens = batch * length;
+  const d = h.shape[1]!;
+  const probs = tf.softmax(ops.matmul(h, p("router"))); // [N, E]
+  const values = probs.dataSync() as Float32Array;
+  const routing = layer.routing === "token_choice"
+    ? tokenChoiceRouting(values, experts, layer.topk, training ? layer.capacity : undefined)
+    : expertChoiceRouting(values, experts, batch, length, layer.group!, layer.capacity);
+
+  // Expert e's outputs, weighted by p[n, e], stacked expert after expert; one zero row at the end.
+  const w1 = tf.unstack(p("w1"));
+  const w2 = tf.unstack(p("w2"));
+  const flatProbs = tf.reshape(probs, [tokens * experts]);
+  const parts: Tensor[] = [];
+  const slot = new Map<number, number[]>(); // token n → its rows in the stacked outputs
+  let row = 0;
+  routing.rows.forEach((rows, e) => {
+    if (rows.length === 0) return;
+    const picked = tf.gather(h, tf.tensor1d(rows, "int32"));
+    const y = ops.matmul(ops.activation(layer.activation, ops.matmul(picked, w1[e])), w2[e]);
+    const gates = tf.gather(flatProbs, tf.tensor1d(rows.map((n) => n * experts + e), "int32"));
+    parts.push(tf.mul(y, tf.reshape(gates, [rows.length, 1])));
+    for (const n of rows) {
+      const list = slot.get(n) ?? [];
+      list.push(row++);
+      slot.set(n, list);
+    }
+  });
+  const zeroRow = row;
+  parts.push(tf.zeros([1, d]));
+  const stacked = tf.concat(parts, 0);
+
+  // out[n] = Σ over n's slots s of stacked[slot s of n] (the zero row where n has fewer).
+  let slots = 1;
+  for (const list of slot.values()) slots = Math.max(slots, list.length);
+  let out: Tensor | undefined;
+  for (let s = 0; s < slots; s++) {
+    const index = Int32Array.from({ length: tokens }, (_, n) => slot.get(n)?.[s] ?? zeroRow);
+    const part = tf.gather(stacked, tf.tensor1d(index, "int32"));
+    out = out ? tf.add(out, part) : part;
+  }
+
+  if (training && layer.routing === "token_choice" && layer.auxLoss > 0) {
+    const frac = tf.tensor1d(routing.assigned.map((count) => count / (tokens * layer.topk)));
+    const meanP = tf.mean(probs, 0);
+    auxLosses.push(tf.mul(tf.sum(tf.mul(frac, meanP)), layer.auxLoss * experts));
+  }
+  return out!;
+}
+
+/** token_choice: top-k experts per token; with `capacity`, first come first served in token order. */
+export function tokenChoiceRouting(probs: ArrayLike<number>, experts: number, topk: number, capacity?: number): Routing {
+  const tokens = probs.length / experts;
+  const limit = capacity === undefined ? Infinity : Math.ceil((capacity * tokens * topk) / experts);
+  const rows: number[][] = Array.from({ length: experts }, () => []);
+  const assigned = new Array<number>(experts).fill(0);
+  for (let n = 0; n < tokens; n++) {
+    const at = (e: number) => probs[n * experts + e];
+    const ranked = Array.from({ length: experts }, (_, e) => e).sort((a, b) => at(b) - at(a) || a - b);
+    for (const e of ranked.slice(0, topk)) {
+      assigned[e]++;
+      if (rows[e].length < limit) rows[e].push(n);
+    }
+  }
+  return { rows, assigned };
+}
+
+/** expert_choice: per position and group of G rows, each expert takes its k best rows. */
+export function expertChoiceRouting(probs: ArrayLike<number>, experts: number, batch: number, length: number, group: number, capacity: number): Routing {
+  const k = Math.ceil((capacity * group) / experts);
+  const rows: number[][] = Array.from({ length: experts }, () => []);
+  for (let t = 0; t < length; t++) {
+    for (let start = 0; start < batch; start += group) {
+      const members: number[] = [];
+      for (let b = start; b < Math.min(batch, start + group); b++) members.push(b * length + t);
+      for (let e = 0; e < experts; e++) {
+        const at = (n: number) => probs[n * experts + e];
+        const best = [...members].sort((a, b) => at(b) - at(a) || a - b).slice(0, Math.min(k, members.length));
+        rows[e].push(...best);
+      }
+    }
+  }
+  for (const list of rows) list.sort((a, b) => a - b);
+  return { rows, assigned: new Array<number>(experts).fill(0) };
+}
