@@ -8,10 +8,6 @@ import { backend } from "./support.js";
 const tf = await backend("cpu");
 
 for (const { label, model } of specModels()) {
-  if (model.sublayers.some((layer) => layer.kind === "moe")) {
-    test(`cpu: ${label} logits match the reference`, (t) => t.skip("moe has no tfjs lowering yet (issue 6)"));
-    continue;
-  }
   if (model.vocab * model.dModel > 1e6) continue; // the paper models: checked on wasm
   test(`cpu: ${label} logits match the reference`, (t) => {
     const length = Math.min(8, model.context);

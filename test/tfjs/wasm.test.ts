@@ -14,10 +14,6 @@ const tf = await backend("wasm");
 
 for (const { label, model } of specModels()) {
   if (!label.startsWith("specs/")) continue; // fixtures repeat these layer kinds
-  if (model.sublayers.some((layer) => layer.kind === "moe")) {
-    test(`wasm: ${label} logits match the reference`, (t) => t.skip("moe has no tfjs lowering yet (issue 6)"));
-    continue;
-  }
   // The paper models (vocab 50257, d 256, 512 experts) cost seconds per row in the JS
   // reference: mot_paper runs a short uneven batch (33 rows, groups of 32 → a leftover
   // group of 1); dense_paper has only layer kinds tiny_dense already checks.
