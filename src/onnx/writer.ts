@@ -74,10 +74,31 @@ export function serializeModel(graph: Graph, header: ModelHeader, options: Seria
     metadataProps: Object.keys(header.metadata).sort().map((key) => ({ key, value: header.metadata[key] })),
   }).finish();
 
-  const model = [modelFields, ...lengthDelimited(MODEL_GRAPH, [graphFields, ...tensors])];
+  const model = coalesce([modelFields, ...lengthDelimited(MODEL_GRAPH, [graphFields, ...tensors])]);
   const modelBytes = model.reduce((sum, c) => sum + c.byteLength, 0);
   if (modelBytes > PROTOBUF_LIMIT) throw new Error(`internal: the ONNX model is ${modelBytes} bytes even with external data`);
   return useExternal ? { model, external: { location, chunks: external } } : { model };
+}
+
+/** Joins runs of small chunks (tensor headers, small tensors) so a writer makes few system calls; large ones stay views. */
+function coalesce(chunks: Uint8Array[]): Uint8Array[] {
+  const SMALL = 64 * 1024;
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  const flush = () => {
+    if (run.length > 0) out.push(run.length === 1 ? run[0] : concatChunks(run));
+    run = [];
+  };
+  for (const chunk of chunks) {
+    if (chunk.byteLength < SMALL) {
+      run.push(chunk);
+    } else {
+      flush();
+      out.push(chunk);
+    }
+  }
+  flush();
+  return out;
 }
 
 /** Joins chunks into one buffer (for callers that want the file in memory). */
