@@ -1,9 +1,11 @@
 // moe in ONNX (src/onnx/moe.ts): logits against the float64 reference for both
 // routings at batch 1, 3 and 5 (groups of 4 leave a group of 1), no token dropped
-// at inference, and each expert's work really restricted to its routed tokens.
+// at inference, each expert's work really restricted to its routed tokens, and the
+// same logits from onnxruntime-web.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import onnxProto from "onnx-proto";
+import * as ortWeb from "onnxruntime-web";
 import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR } from "../../src/ir/model.js";
 import { lowerToOnnx } from "../../src/onnx/index.js";
@@ -48,6 +50,21 @@ test("top-1 relu token choice; expert choice G=3 taking k = 2 rows, which a left
   for (const line of await checkAgainstReference(model, weights, [1, 3, 4, 5])) t.diagnostic(line);
 });
 
+test("another runtime: onnxruntime-web (WebAssembly) runs the moe graph to the same reference logits", async () => {
+  ortWeb.env.wasm.numThreads = 1; // the threaded build needs worker bootstrapping Node's import does not do
+  const model = moeSpecModel();
+  const weights = strongMoe(model, 9);
+  const session = await ortWeb.InferenceSession.create(lowerToOnnx(model, weights), { executionProviders: ["wasm"] });
+  for (const batch of [1, 5]) {
+    const ids = randomIds(model.vocab, batch, LENGTH, 70 + batch);
+    const feeds = { input_ids: new ortWeb.Tensor("int64", BigInt64Array.from(ids.flat().map(BigInt)), [batch, LENGTH]) };
+    const logits = (await session.run(feeds)).logits.data as Float32Array;
+    const difference = maxAbsDifference(logits, referenceLogits(model, weights, ids));
+    assert.ok(difference <= TOLERANCE, `B=${batch}: onnxruntime-web differs from the reference by ${difference}`);
+  }
+  await session.release();
+});
+
 test("token choice drops no token at inference, even when every token picks the same expert", async () => {
   const { model, weights, limit } = oneExpertModel();
   const batch = 3;
@@ -68,6 +85,19 @@ test("token choice drops no token at inference, even when every token picks the 
   const training = referenceLogits(model, weights, ids, { training: true });
   assert.ok(limit(tokens) < tokens);
   assert.ok(maxAbsDifference(training.subarray(limit(tokens) * vocab), silent.subarray(limit(tokens) * vocab)) <= TOLERANCE);
+});
+
+test("sparse routing skips unchosen experts: NaN weights in experts no token picks leave the logits finite and exact", async () => {
+  // Every token picks expert 0 (top-1). Computing all experts and masking would give NaN · 0 = NaN.
+  const { model, weights } = oneExpertModel();
+  const poisoned: Weights = new Map(weights);
+  const w1 = Float32Array.from(weights.get("layers.0.moe.w1")!);
+  w1.fill(Number.NaN, w1.length / 4); // experts 1, 2, 3 of [4, d, f]
+  poisoned.set("layers.0.moe.w1", w1);
+  const ids = randomIds(model.vocab, 2, LENGTH, 8);
+  const logits = await runLogits(await cpuSession(lowerToOnnx(model, poisoned)), ids);
+  assert.ok(logits.every(Number.isFinite), "an unchosen expert's NaN reached the logits");
+  assert.ok(maxAbsDifference(logits, referenceLogits(model, weights, ids)) <= TOLERANCE);
 });
 
 test("sparse routing: each expert's matmuls read only its gathered rows, and the results are scattered back", () => {

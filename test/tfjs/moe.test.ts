@@ -107,6 +107,18 @@ test("cpu: training drops the tokens past expert capacity in token order; infere
   }
 });
 
+test("cpu: experts no token picks are never run (NaN weights there leave the logits finite)", () => {
+  const { model, weights } = oneExpertModel();
+  const w1 = Float32Array.from(weights.get("layers.0.moe.w1")!);
+  w1.fill(Number.NaN, w1.length / 4); // experts 1, 2, 3 of [4, d, f]; every token picks expert 0
+  const ids = randomIds(model.vocab, 2, LENGTH, 8);
+  for (const training of [false, true]) {
+    const logits = tfjsLogits(model, new Map(weights).set("layers.0.moe.w1", w1), ids, training);
+    assert.ok(logits.every(Number.isFinite), `training=${training}: an unchosen expert's NaN reached the logits`);
+    assert.ok(maxAbsDifference(logits, referenceLogits(model, weights, ids, { training })) <= TOLERANCE);
+  }
+});
+
 /** attention, token choice (E=3, top-2, capacity 1 so training drops, aux 0.1), expert choice (E=3, G=2). */
 function gradientModel(): ModelIR {
   const moe = (index: number, extra: Partial<MixtureOfExpertsLayer>): MixtureOfExpertsLayer =>
