@@ -13,14 +13,15 @@ export function attention(low: Lowering, layer: AttentionLayer, h: Tensor, batch
   const { heads, headDim } = layer;
   const d = heads * headDim;
   // Head h owns channels h*dh … (h+1)*dh-1: [B·T, d] → [B, heads, T, dh].
-  const project = (w: string, b: string): Tensor => {
+  // wasm's batched matmul is slowest with a transposed operand: kᵀ is made explicitly.
+  const project = (w: string, b: string, perm: number[]): Tensor => {
     const flat = layer.bias ? tf.add(ops.matmul(h, p(w)), p(b)) : ops.matmul(h, p(w));
-    return tf.transpose(tf.reshape(flat, [batch, length, heads, headDim]), [0, 2, 1, 3]);
+    return tf.transpose(tf.reshape(flat, [batch, length, heads, headDim]), perm);
   };
-  const q = tf.mul(project("wq", "bq"), 1 / Math.sqrt(headDim));
-  const k = project("wk", "bk");
-  const v = project("wv", "bv");
-  let scores = tf.matMul(q, k, false, true); // [B, heads, T, T]
+  const q = tf.mul(project("wq", "bq", [0, 2, 1, 3]), 1 / Math.sqrt(headDim)); // [B, heads, T, dh]
+  const keysT = project("wk", "bk", [0, 2, 3, 1]); // [B, heads, dh, T]
+  const v = project("wv", "bv", [0, 2, 1, 3]);
+  let scores = tf.matMul(q, keysT); // [B, heads, T, T]
   if (layer.causal) scores = tf.add(scores, causalMask(low, length));
   const mixed = tf.matMul(tf.softmax(scores), v); // [B, heads, T, dh]
   const concatenated = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch * length, d]);

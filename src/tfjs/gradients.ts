@@ -23,11 +23,29 @@ export function registerGradients(tf: TF): void {
   }
 }
 
+/** Swaps the last two axes (a matrix transpose, batched). */
+function swapLast(tf: TF, x: Tensor): Tensor {
+  const perm = x.shape.map((_, i) => i);
+  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
+  return tf.transpose(x, perm);
+}
+
 function gradients(tf: TF): Gradient[] {
-  /** Sums `dy` over the axes along which `shape` was broadcast, then gives it `shape`. */
+  /**
+   * Sums `dy` over the axes along which `shape` was broadcast, then gives it
+   * `shape`. The common case, a bias or scale broadcast over leading rows, is a
+   * ones-vector matmul: wasm's Sum over a leading axis transposes first and is slow.
+   */
   const unbroadcast = (dy: Tensor, shape: number[]): Tensor => {
     const axes = tf.broadcast_util.getReductionAxes(shape, dy.shape);
-    return tf.reshape(axes.length > 0 ? tf.sum(dy, axes) : dy, shape);
+    if (axes.length === 0) return tf.reshape(dy, shape);
+    // getReductionAxes aligns shapes from the right, so [d] against [N, d] reduces axis 0.
+    if (axes.every((axis, i) => axis === i) && axes.length < dy.rank) {
+      const rows = axes.reduce((n, axis) => n * dy.shape[axis], 1);
+      const ones = tf.ones([1, rows]) as tfc.Tensor2D;
+      return tf.reshape(tf.matMul(ones, tf.reshape(dy, [rows, dy.size / rows]) as tfc.Tensor2D), shape);
+    }
+    return tf.reshape(tf.sum(dy, axes), shape);
   };
   const one = (dy: Tensor | Tensor[]): Tensor => dy as Tensor;
   const attr = <T>(attrs: NamedAttrs, name: string): T => attrs[name] as unknown as T;
@@ -104,16 +122,22 @@ function gradients(tf: TF): Gradient[] {
       },
     },
     {
+      // With C = op(A)·op(B): every product below is a plain matmul of explicitly
+      // transposed operands, since wasm's transposed matmuls run 2–3× slower.
       kernelName: "BatchMatMul",
       inputsToSave: ["a", "b"],
       gradFunc: (dy, [a, b], attrs) => {
         const g = one(dy);
+        const t = (x: Tensor) => swapLast(tf, x);
         const transposeA = attr<boolean>(attrs, "transposeA");
         const transposeB = attr<boolean>(attrs, "transposeB");
-        if (!transposeA && !transposeB) return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
-        if (!transposeA && transposeB) return { a: () => tf.matMul(g, b, false, false), b: () => tf.matMul(g, a, true, false) };
-        if (transposeA && !transposeB) return { a: () => tf.matMul(b, g, false, true), b: () => tf.matMul(a, g, false, false) };
-        return { a: () => tf.matMul(b, g, true, true), b: () => tf.matMul(g, a, true, true) };
+        const opB = transposeB ? b : t(b); // op(B)ᵀ
+        const opA = transposeA ? a : t(a); // op(A)ᵀ
+        // dop(A) = dC·op(B)ᵀ, dop(B) = op(A)ᵀ·dC; a transposed operand gets its gradient transposed.
+        return {
+          a: () => (transposeA ? t(tf.matMul(t(g), t(opB))) : tf.matMul(g, opB)),
+          b: () => (transposeB ? t(tf.matMul(t(g), opA)) : tf.matMul(opA, g)),
+        };
       },
     },
     {

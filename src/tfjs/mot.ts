@@ -27,6 +27,8 @@ export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: T
   // [padded, T, E] → [groups, group, T, E] → [groups, T, E, group]: softmax over the last axis.
   const mixWeights = tf.softmax(tf.transpose(tf.reshape(logits, [groups, group, length, experts]), [0, 2, 3, 1]));
   const weightsByCell = tf.reshape(mixWeights, [cells, experts, group]);
+  // The same weights laid out [cells, group, E] for step 6 (wasm's transposed matmul is slow).
+  const emitWeights = tf.transpose(weightsByCell, [0, 2, 1]);
   // [padded, T, d] → [cells, group, d]
   const tokensByCell = tf.reshape(
     tf.transpose(tf.reshape(paddedTokens, [groups, group, length, d]), [0, 2, 1, 3]),
@@ -43,7 +45,7 @@ export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: T
   const expertOut = tf.transpose(tf.stack(outputs), [1, 0, 2]); // [cells, E, d]
 
   // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: [cells, group, E] @ [cells, E, d] → [cells, group, d].
-  const emitted = tf.matMul(weightsByCell, expertOut, true, false);
+  const emitted = tf.matMul(emitWeights, expertOut);
   const rows = tf.reshape(tf.transpose(tf.reshape(emitted, [groups, length, group, d]), [0, 2, 1, 3]), [padded, length, d]);
   const out = padded === batch ? rows : tf.slice(rows, [0, 0, 0], [batch, length, d]);
   return tf.reshape(out, [batch * length, d]);
