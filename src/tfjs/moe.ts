@@ -103,14 +103,25 @@ export function tokenChoiceRouting(probs: ArrayLike<number>, experts: number, to
   const rows: number[][] = Array.from({ length: experts }, () => []);
   const assigned = new Array<number>(experts).fill(0);
   for (let n = 0; n < tokens; n++) {
-    const at = (e: number) => probs[n * experts + e];
-    const ranked = Array.from({ length: experts }, (_, e) => e).sort((a, b) => at(b) - at(a) || a - b);
-    for (const e of ranked.slice(0, topk)) {
+    for (const e of topExperts(probs, n * experts, experts, topk)) {
       assigned[e]++;
       if (rows[e].length < limit) rows[e].push(n);
     }
   }
   return { rows, assigned };
+}
+
+/** The `topk` largest of probs[offset … offset+experts-1], largest first (ties: the lower expert). */
+function topExperts(probs: ArrayLike<number>, offset: number, experts: number, topk: number): number[] {
+  const chosen: number[] = [];
+  while (chosen.length < topk) {
+    let best = -1;
+    for (let e = 0; e < experts; e++) {
+      if (!chosen.includes(e) && (best < 0 || probs[offset + e] > probs[offset + best])) best = e;
+    }
+    chosen.push(best);
+  }
+  return chosen;
 }
 
 /** expert_choice: per position and group of G rows, each expert takes its k best rows. */
