@@ -130,16 +130,6 @@ export class GraphBuilder {
     return this.node("ReduceSum", [x, this.int64(axes)], { keepdims: keepdims ? 1 : 0 });
   }
 
-  /**
-   * Softmax over one axis, spelled out as exp(x - max) / Σ exp(x - max).
-   * For an axis that is not the last, onnxruntime's Softmax transposes twice;
-   * reductions over a middle axis read whole contiguous slabs instead.
-   */
-  softmaxOverAxis(x: string, axis: number): string {
-    const shifted = this.node("Exp", [this.node("Sub", [x, this.reduceMax(x, [axis])])]);
-    return this.node("Div", [shifted, this.reduceSum(shifted, [axis])]);
-  }
-
   /** `x @ w` */
   matmul(x: string, w: string): string {
     return this.node("MatMul", [x, w]);
