@@ -103,7 +103,7 @@ export function tokenChoiceRouting(probs: ArrayLike<number>, experts: number, to
   const rows: number[][] = Array.from({ length: experts }, () => []);
   const assigned = new Array<number>(experts).fill(0);
   for (let n = 0; n < tokens; n++) {
-    for (const e of topExperts(probs, n * experts, experts, topk)) {
+    for (const e of largest(experts, topk, (e) => probs[n * experts + e])) {
       assigned[e]++;
       if (rows[e].length < limit) rows[e].push(n);
     }
@@ -111,13 +111,13 @@ export function tokenChoiceRouting(probs: ArrayLike<number>, experts: number, to
   return { rows, assigned };
 }
 
-/** The `topk` largest of probs[offset … offset+experts-1], largest first (ties: the lower expert). */
-function topExperts(probs: ArrayLike<number>, offset: number, experts: number, topk: number): number[] {
+/** Indices of the `k` largest of value(0 … count-1), largest first (ties: the lower index). */
+function largest(count: number, k: number, value: (i: number) => number): number[] {
   const chosen: number[] = [];
-  while (chosen.length < topk) {
+  while (chosen.length < Math.min(k, count)) {
     let best = -1;
-    for (let e = 0; e < experts; e++) {
-      if (!chosen.includes(e) && (best < 0 || probs[offset + e] > probs[offset + best])) best = e;
+    for (let i = 0; i < count; i++) {
+      if (!chosen.includes(i) && (best < 0 || value(i) > value(best))) best = i;
     }
     chosen.push(best);
   }
@@ -133,9 +133,7 @@ export function expertChoiceRouting(probs: ArrayLike<number>, experts: number, b
       const members: number[] = [];
       for (let b = start; b < Math.min(batch, start + group); b++) members.push(b * length + t);
       for (let e = 0; e < experts; e++) {
-        const at = (n: number) => probs[n * experts + e];
-        const best = [...members].sort((a, b) => at(b) - at(a) || a - b).slice(0, Math.min(k, members.length));
-        rows[e].push(...best);
+        for (const j of largest(members.length, k, (j) => probs[members[j] * experts + e])) rows[e].push(members[j]);
       }
     }
   }
