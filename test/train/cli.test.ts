@@ -2,10 +2,10 @@
 // uninterrupted run, and every bad input ends with one clear line.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { readManifest } from "../../src/train/checkpoint.js";
 import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
 import { motcBin, repoRoot, runMotc } from "../support/cli.js";
@@ -13,6 +13,7 @@ import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 const spec = join(repoRoot, "test/fixtures/train/small.mot");
 const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";
 const scratch = mkdtempSync(join(tmpdir(), "motc-train-cli-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 const data = join(scratch, "data.txt");
 writeFileSync(data, "It was the best of times, it was the worst of times, it was the age of wisdom. ".repeat(400));
 

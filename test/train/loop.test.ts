@@ -1,10 +1,10 @@
 // The training loop in-process on a very small model (fixture.ts): exact
 // resume, learning below the unigram entropy, refusals and the NaN stop.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import { Random } from "../../src/ir/random.js";
 import { readManifest } from "../../src/train/checkpoint.js";
@@ -14,6 +14,7 @@ import { smallModel, smallRecipe } from "./fixture.js";
 
 const backend = (process.env.MOTC_TEST_BACKEND ?? "wasm") as TrainRun["backend"];
 const scratch = mkdtempSync(join(tmpdir(), "motc-train-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Seeded text of 20 words: letters within a word are predictable, words are not. */
 export function wordsText(count: number, seed = 1): string {
