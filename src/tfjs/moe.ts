@@ -45,22 +45,38 @@ export function mixtureOfExperts(
   auxLosses: Tensor[],
 ): Tensor {
   const { tf, ops } = low;
-  const p = (name: string) => low.param(`layers.${layer.index}.moe.${name}`);
   const experts = layer.experts;
   const tokens = batch * length;
-  const d = h.shape[1]!;
-  const probs = tf.softmax(ops.matmul(h, p("router"))); // [N, E]
+  const probs = tf.softmax(ops.matmul(h, low.param(`layers.${layer.index}.moe.router`))); // [N, E]
   const values = probs.dataSync() as Float32Array;
   const routing = layer.routing === "token_choice"
     ? tokenChoiceRouting(values, experts, layer.topk, training ? layer.capacity : undefined)
     : expertChoiceRouting(values, experts, batch, length, layer.group!, layer.capacity);
 
-  // Expert e's outputs, weighted by p[n, e], stacked expert after expert; one zero row at the end.
-  const w1 = tf.unstack(p("w1"));
-  const w2 = tf.unstack(p("w2"));
+  const out = runExperts(low, layer, h, probs, routing);
+  if (training && layer.routing === "token_choice" && layer.auxLoss > 0) {
+    const frac = tf.tensor1d(routing.assigned.map((count) => count / (tokens * layer.topk)));
+    const meanP = tf.mean(probs, 0);
+    auxLosses.push(tf.mul(tf.sum(tf.mul(frac, meanP)), layer.auxLoss * experts));
+  }
+  return out;
+}
+
+/**
+ * Runs expert e on its rows only, scales each output by p[n, e] and gathers the
+ * results back into token order: out[n] = Σ over the experts that took n.
+ */
+function runExperts(low: Lowering, layer: MixtureOfExpertsLayer, h: Tensor, probs: Tensor, routing: Routing): Tensor {
+  const { tf, ops } = low;
+  const [tokens, d] = h.shape as [number, number];
+  const experts = layer.experts;
+  const w1 = tf.unstack(low.param(`layers.${layer.index}.moe.w1`));
+  const w2 = tf.unstack(low.param(`layers.${layer.index}.moe.w2`));
   const flatProbs = tf.reshape(probs, [tokens * experts]);
+
+  // The weighted outputs, stacked expert after expert, then one zero row.
   const parts: Tensor[] = [];
-  const slot = new Map<number, number[]>(); // token n → its rows in the stacked outputs
+  const slots: number[][] = Array.from({ length: tokens }, () => []); // token n → its rows in `stacked`
   let row = 0;
   routing.rows.forEach((rows, e) => {
     if (rows.length === 0) return;
@@ -68,32 +84,19 @@ export function mixtureOfExperts(
     const y = ops.matmul(ops.activation(layer.activation, ops.matmul(picked, w1[e])), w2[e]);
     const gates = tf.gather(flatProbs, tf.tensor1d(rows.map((n) => n * experts + e), "int32"));
     parts.push(tf.mul(y, tf.reshape(gates, [rows.length, 1])));
-    for (const n of rows) {
-      const list = slot.get(n) ?? [];
-      list.push(row++);
-      slot.set(n, list);
-    }
+    for (const n of rows) slots[n].push(row++);
   });
   const zeroRow = row;
   parts.push(tf.zeros([1, d]));
   const stacked = tf.concat(parts, 0);
 
-  // out[n] = Σ over n's slots s of stacked[slot s of n] (the zero row where n has fewer).
-  let slots = 1;
-  for (const list of slot.values()) slots = Math.max(slots, list.length);
-  let out: Tensor | undefined;
-  for (let s = 0; s < slots; s++) {
-    const index = Int32Array.from({ length: tokens }, (_, n) => slot.get(n)?.[s] ?? zeroRow);
-    const part = tf.gather(stacked, tf.tensor1d(index, "int32"));
-    out = out ? tf.add(out, part) : part;
+  // Gather rather than scatter: tfjs differentiates gather (its gradient is a segment sum).
+  const depth = slots.reduce((most, list) => Math.max(most, list.length), 1);
+  let out = tf.gather(stacked, tf.tensor1d(slots.map((list) => list[0] ?? zeroRow), "int32"));
+  for (let s = 1; s < depth; s++) {
+    out = tf.add(out, tf.gather(stacked, tf.tensor1d(slots.map((list) => list[s] ?? zeroRow), "int32")));
   }
-
-  if (training && layer.routing === "token_choice" && layer.auxLoss > 0) {
-    const frac = tf.tensor1d(routing.assigned.map((count) => count / (tokens * layer.topk)));
-    const meanP = tf.mean(probs, 0);
-    auxLosses.push(tf.mul(tf.sum(tf.mul(frac, meanP)), layer.auxLoss * experts));
-  }
-  return out!;
+  return out;
 }
 
 /** token_choice: top-k experts per token; with `capacity`, first come first served in token order. */
