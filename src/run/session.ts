@@ -70,7 +70,8 @@ export function sessionOptions(provider: ProviderName, threads?: number): Infere
     intraOpNumThreads: threads ?? availableParallelism(),
     interOpNumThreads: 1,
     // Spinning threads burn the cores they wait on; on small or shared machines
-    // that costs more than it saves (measured: faster with it off on 2 cores).
+    // that costs more than it saves (issue 3's measurements on 2-core machines:
+    // matmul throughput is higher with spinning off).
     extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
   };
 }

@@ -9,8 +9,9 @@ import { openSession } from "../../src/run/session.js";
 import { compiledModel } from "./compiled.js";
 import { writeToyModel } from "./toy-model.js";
 
-// One thread: the threaded WASM build needs worker bootstrapping that Node's
-// import of onnxruntime-web does not do; the .wasm sits beside the module it loads.
+// In Node, `onnxruntime-web` resolves to dist/ort.node.min.mjs, which finds its
+// .wasm beside itself (no wasmPaths needed). One thread: worker threads work too,
+// but a test on a shared 2-core machine should not start a pool.
 ortWeb.env.wasm.numThreads = 1;
 
 async function webLogits(path: string, batch: number[][]): Promise<{ dims: readonly number[]; data: Float32Array }> {
