@@ -2,7 +2,8 @@
 // backward, global-norm clip, AdamW) for specs/tiny.mot and its dense twin at
 // equal FLOPs, on every tfjs backend that starts here, against the same models
 // and recipe in PyTorch (bench/train_torch.py, OpenBLAS) in the same run.
-// Run: npx tsc -p . && node dist/bench/train.js [--timed N] [--backends wasm,cpu] [--threads 1,2] [--spec FILE]
+// Then the loss curves of both over the same first steps (same weights, batches, lr).
+// Run: npx tsc -p . && node dist/bench/train.js [--timed N] [--backends wasm,cpu] [--threads 1,2] [--parity-steps N] [--spec FILE]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,10 @@ import type { ModelIR, Recipe } from "../src/ir/model.js";
 import { modelCost } from "../src/ir/cost.js";
 import { parameterTable } from "../src/ir/params.js";
 import { createTrainingGraph, selectBackend, type BackendPreference } from "../src/tfjs/index.js";
-import type { Batch } from "../src/train/data.js";
+import { BROWN, BatchSampler, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
+import { writeCheckpoint } from "../src/train/checkpoint.js";
+import { learningRate } from "../src/train/schedule.js";
+import { bytesTokenizer } from "../src/train/tokenizer.js";
 import { trainStep } from "../src/train/loop.js";
 import { AdamW } from "../src/train/optimizer.js";
 import { Random } from "../src/ir/random.js";
@@ -31,6 +35,7 @@ const { values: flags } = parseArgs({
     backends: { type: "string", default: "tensorflow,webgpu,wasm,cpu" },
     threads: { type: "string", default: "1,2" },
     timed: { type: "string", default: "10" },
+    "parity-steps": { type: "string", default: "20" },
     warmup: { type: "string", default: "3" },
   },
 });
@@ -92,21 +97,74 @@ async function timeTfjs(backend: BackendPreference, models: ModelIR[], recipe: R
   return rows;
 }
 
-function timeTorch(models: ModelIR[], recipe: Recipe, threads: number): { rows: Row[]; note: string } | string {
+/** Runs bench/train_torch.py on a JSON config with OpenBLAS; its one JSON line, or a failure message. */
+function runTorch(config: object, threads: number): unknown | string {
   const dir = mkdtempSync(join(tmpdir(), "motc-bench-train-"));
-  const config = join(dir, "config.json");
-  writeFileSync(config, JSON.stringify({ models, recipe, threads, warmup: warmupSteps, steps: timedSteps }));
-  const result = spawnSync("/usr/bin/python3", [join(root, "bench/train_torch.py"), config], {
+  const path = join(dir, "config.json");
+  writeFileSync(path, JSON.stringify({ ...config, threads }));
+  const result = spawnSync("/usr/bin/python3", [join(root, "bench/train_torch.py"), path], {
     encoding: "utf8",
     env: { ...process.env, LD_PRELOAD: OPENBLAS, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
   });
   if (result.status !== 0) return `PyTorch failed: ${result.stderr.trim().split("\n").pop()}`;
-  const report = JSON.parse(result.stdout) as {
+  return JSON.parse(result.stdout) as unknown;
+}
+
+function timeTorch(models: ModelIR[], recipe: Recipe, threads: number): { rows: Row[]; note: string } | string {
+  const report = runTorch({ models, recipe, warmup: warmupSteps, steps: timedSteps }, threads);
+  if (typeof report === "string") return report;
+  const { blas, matmul_gflops, threads: used, torch, results } = report as {
     blas: string; matmul_gflops: number; threads: number; torch: string;
     results: { model: string; step_ms: number; tokens_per_s: number }[];
   };
-  const rows = report.results.map((r) => ({ engine: `PyTorch ${report.torch} (${report.threads} thr)`, model: r.model, stepMs: r.step_ms, tokensPerSecond: r.tokens_per_s }));
-  return { rows, note: `PyTorch ${threads} thread(s): BLAS ${report.blas}; 512³ matmul ${report.matmul_gflops.toFixed(1)} GFLOP/s` };
+  const rows = results.map((r) => ({ engine: `PyTorch ${torch} (${used} thr)`, model: r.model, stepMs: r.step_ms, tokensPerSecond: r.tokens_per_s }));
+  return { rows, note: `PyTorch ${threads} thread(s): BLAS ${blas}; 512³ matmul ${matmul_gflops.toFixed(1)} GFLOP/s` };
+}
+
+/**
+ * The same training in both: identical initial weights (a motc checkpoint),
+ * identical Brown batches and learning rates; the loss curves must agree.
+ */
+async function parity(models: ModelIR[], recipe: Recipe, steps: number): Promise<string[]> {
+  const { tf, name } = await selectBackend("wasm", () => {});
+  const { train } = splitCorpus(loadCorpus([BROWN], bytesTokenizer).tokens);
+  const sampler = new BatchSampler(train, recipe.batch, recipe.context, recipe.seed);
+  const batches = Array.from({ length: steps }, () => sampler.next());
+  const lrs = batches.map((_, i) => learningRate(recipe, i + 1));
+  const dir = mkdtempSync(join(tmpdir(), "motc-bench-parity-"));
+  const packed = new Int32Array(steps * recipe.batch * (recipe.context + 1));
+  batches.forEach((batch, s) => {
+    for (let b = 0; b < recipe.batch; b++) {
+      const row = (s * recipe.batch + b) * (recipe.context + 1);
+      packed.set(batch.inputs.subarray(b * recipe.context, (b + 1) * recipe.context), row);
+      packed[row + recipe.context] = batch.targets[(b + 1) * recipe.context - 1];
+    }
+  });
+  writeFileSync(join(dir, "batches.bin"), new Uint8Array(packed.buffer));
+  const lines: string[] = [];
+  for (const model of models) {
+    const weights = initialWeights(model, recipe.seed);
+    writeCheckpoint(join(dir, model.name), model, 0, weights);
+    const graph = createTrainingGraph(tf, model, weights, { seed: recipe.seed });
+    const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
+    const optimizer = new AdamW(tf, [...graph.variables].map(([n, variable]) => ({ name: n, variable, decay: decays.get(n)! })), recipe.optimizer);
+    const ours = batches.map((batch, i) => trainStep(tf, graph, optimizer, batch, lrs[i], recipe.clip).loss);
+    optimizer.dispose();
+    graph.dispose();
+    const report = runTorch({ models: [model], recipe, parity: { checkpoint: join(dir, model.name), batches: join(dir, "batches.bin"), lrs } }, 1);
+    if (typeof report === "string") {
+      lines.push(`${model.name}: parity not run (${report})`);
+      continue;
+    }
+    const theirs = (report as { losses: number[] }).losses;
+    const gap = Math.max(...ours.map((loss, i) => Math.abs(loss - theirs[i])));
+    lines.push(
+      `${model.name}: ${steps} steps from the same weights, batches and lr (tfjs ${name} vs PyTorch): ` +
+        `max |Δloss| = ${gap.toExponential(2)}; loss ${ours[0].toFixed(5)} → ${ours[steps - 1].toFixed(5)} (tfjs), ` +
+        `${theirs[0].toFixed(5)} → ${theirs[steps - 1].toFixed(5)} (PyTorch)`,
+    );
+  }
+  return lines;
 }
 
 async function main() {
@@ -140,6 +198,11 @@ async function main() {
   }
   printTable(rows, models, recipe);
   for (const note of notes) console.log(note);
+  const paritySteps = Number(flags["parity-steps"]);
+  if (paritySteps > 0) {
+    console.log("");
+    for (const line of await parity(models, recipe, paritySteps)) console.log(line);
+  }
 }
 
 function printTable(rows: Row[], models: ModelIR[], recipe: Recipe) {

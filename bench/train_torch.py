@@ -188,10 +188,54 @@ def time_training(ir, recipe, warmup_steps, timed_steps):
     return {"model": ir["name"], "step_ms": step_s * 1000, "tokens_per_s": batch * context / step_s, "first_loss": losses[0]}
 
 
+def load_checkpoint(model, directory):
+    """Copies a motc checkpoint's tensors (checkpoint.json + weights.bin) into the model."""
+    with open(directory + "/checkpoint.json") as f:
+        manifest = json.load(f)
+    raw = open(directory + "/weights.bin", "rb").read()
+    with torch.no_grad():
+        for p in manifest["params"]:
+            values = torch.frombuffer(bytearray(raw[p["offset"]:p["offset"] + p["length"]]), dtype=torch.float32)
+            model.w(p["name"]).copy_(values.reshape(p["shape"]))
+
+
+def parity_losses(ir, recipe, directory, batches_path, lrs):
+    """Trains from the checkpoint in `directory` on the given batches and learning rates; returns the losses."""
+    model = Model(ir, recipe["seed"])
+    load_checkpoint(model, directory)
+    opt = recipe["optimizer"]
+    groups = [
+        {"params": [p for n, p in model.p.items() if n in model.decay], "weight_decay": opt["weightDecay"]},
+        {"params": [p for n, p in model.p.items() if n not in model.decay], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=lrs[0], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
+    batch, context = recipe["batch"], recipe["context"]
+    data = torch.frombuffer(bytearray(open(batches_path, "rb").read()), dtype=torch.int32).long()
+    data = data.reshape(len(lrs), batch, context + 1)
+    losses = []
+    for step, lr in enumerate(lrs):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        ids = data[step]
+        logits = model(ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, ir["vocab"]), ids[:, 1:].reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if recipe["clip"] > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["clip"])
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
 def main():
     with open(sys.argv[1]) as f:
         config = json.load(f)
     torch.set_num_threads(config["threads"])
+    if "parity" in config:
+        job = config["parity"]
+        print(json.dumps({"losses": parity_losses(config["models"][0], config["recipe"], job["checkpoint"], job["batches"], job["lrs"])}))
+        return
     gflops = matmul_gflops()
     results = [time_training(ir, config["recipe"], config["warmup"], config["steps"]) for ir in config["models"]]
     print(json.dumps({"blas": blas_library(), "matmul_gflops": gflops, "threads": torch.get_num_threads(), "torch": torch.__version__, "results": results}))
