@@ -1,9 +1,9 @@
 // A model compiled by `motc compile` (issue 3's lowering), cached per test process.
 // Returns the .onnx path, or why there is none (the compiler not yet built).
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { runMotc } from "../support/cli.js";
+import { scratchDir } from "./toy-model.js";
 
 const cache = new Map<string, string | { reason: string }>();
 
@@ -11,7 +11,7 @@ export function compiledModel(spec: string, kvCache: boolean, extra: string[] = 
   const key = [spec, kvCache, ...extra].join(" ");
   const cached = cache.get(key);
   if (cached) return cached;
-  const out = mkdtempSync(join(tmpdir(), "motc-compiled-"));
+  const out = scratchDir("motc-compiled-");
   const result = runMotc(["compile", spec, "--out", out, ...(kvCache ? ["--kv-cache"] : []), ...extra], { timeoutMs: 120_000 });
   const model = extra.includes("--model") ? extra[extra.indexOf("--model") + 1] : basename(spec, ".mot");
   const path = join(out, `${model}.onnx`);

@@ -2,7 +2,7 @@
 // learned positions, one causal attention layer (optionally in the KV-cache form
 // SEMANTICS.md defines) and a tied head. The run/generate tests use it so they
 // test src/run/ on a known graph, whatever the lowering does.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
@@ -118,9 +118,16 @@ export function buildToyModel(options: ToyOptions = {}): Uint8Array {
 
 /** Writes a toy model into a fresh temporary directory and returns its path. */
 export function writeToyModel(options: ToyOptions = {}, name = "toy.onnx"): string {
-  const path = join(mkdtempSync(join(tmpdir(), "motc-run-")), name);
+  const path = join(scratchDir("motc-run-"), name);
   writeFileSync(path, buildToyModel(options));
   return path;
+}
+
+/** A temporary directory removed when the test process exits. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 function floats(name: string, dims: number[], values: Float32Array) {
