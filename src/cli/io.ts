@@ -41,7 +41,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(temporary, data);
     renameSync(temporary, path);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    removeQuietly(temporary);
     throw new UserError(`cannot write ${path}: ${describeFsError(error)}`);
   }
 }
@@ -75,8 +75,17 @@ export function writeFilesAtomic(files: readonly { path: string; chunks: readonl
       renamed.push(file.path);
     });
   } catch (error) {
-    for (const path of [...temporaries, ...renamed]) rmSync(path, { force: true });
+    for (const path of [...temporaries, ...renamed]) removeQuietly(path);
     throw new UserError(`cannot write ${current}: ${describeFsError(error)}`);
+  }
+}
+
+/** Cleanup after a failed write: `force` ignores a missing file but not, e.g., ENOTDIR. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing was written there
   }
 }
 

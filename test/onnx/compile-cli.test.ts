@@ -1,7 +1,7 @@
 // `motc compile` as a user runs it: the file it writes, the line it prints,
 // and clear one-line failures that leave nothing behind.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -69,6 +69,13 @@ test("compile failures print one clear line, exit non-zero and leave no file", (
     assert.equal(result.stdout, "");
     assert.ok(!existsSync(out) || readdirSync(out).length === 0, `${args.join(" ")} left ${existsSync(out) ? readdirSync(out) : ""}`);
   }
+  // An output directory that cannot be made: the write fails before anything exists.
+  const blocker = join(scratch, "a-file");
+  writeFileSync(blocker, "");
+  const unwritable = runMotc(["compile", "specs/tiny.mot", "--out", join(blocker, "sub")]);
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^motc: cannot write .*tiny\.onnx: not a directory\n$/);
+
   const bidirectional = runMotc(["compile", "specs/attention.mot", "--out", outDir("fail-kv"), "--kv-cache"]);
   assert.equal(bidirectional.code, 1);
   assert.match(bidirectional.stderr, /--kv-cache needs causal attention, but layers\.1 has causal = false/);
