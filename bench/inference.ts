@@ -184,6 +184,13 @@ interface ProfileEvent {
   name: string;
   ts: number;
   dur: number;
+  args?: { op_name?: string };
+}
+
+/** Kernel time (µs) by part kind, and within MoT sublayers by operator. */
+interface Profile {
+  byKind: Map<string, number>;
+  motOps: Map<string, number>;
 }
 
 /**
@@ -191,7 +198,7 @@ interface ProfileEvent {
  * to (the lowering scopes node names: `layers.3/MatMul_57`, `head/…`), from
  * onnxruntime's own profiler: the second of two runs, kernel time only.
  */
-async function profileParts(onnxPath: string, model: ModelIR, batch: number[][], threads: number, dir: string): Promise<Map<string, number>> {
+async function profileParts(onnxPath: string, model: ModelIR, batch: number[][], threads: number, dir: string): Promise<Profile> {
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(onnxPath, { ...sessionOptions("cpu", threads), enableProfiling: true, profileFilePrefix: join(dir, "profile") });
   const { data, dims } = idsData(batch);
@@ -204,6 +211,7 @@ async function profileParts(onnxPath: string, model: ModelIR, batch: number[][],
   const events = JSON.parse(readFileSync(join(dir, file!), "utf8")) as ProfileEvent[];
   const lastRun = Math.max(...events.filter((e) => e.name === "model_run").map((e) => e.ts));
   const byKind = new Map<string, number>();
+  const motOps = new Map<string, number>();
   for (const event of events) {
     if (event.cat !== "Node" || event.ts < lastRun) continue;
     const scope = event.name.split("/")[0];
@@ -212,8 +220,10 @@ async function profileParts(onnxPath: string, model: ModelIR, batch: number[][],
       ? model.sublayers.find((l) => l.index === Number(layer[1]))?.kind ?? "other"
       : scope === "head" ? "head" : ["embed", "positions", "past_length"].includes(scope) ? "embed" : "other";
     byKind.set(kind, (byKind.get(kind) ?? 0) + event.dur);
+    const op = event.args?.op_name ?? "?";
+    if (kind === "mot") motOps.set(op, (motOps.get(op) ?? 0) + event.dur);
   }
-  return byKind;
+  return { byKind, motOps };
 }
 
 function withoutMot(model: ModelIR): ModelIR {
@@ -232,7 +242,7 @@ interface Row {
   /** FLOPs per token by part kind, from src/ir/cost.ts. */
   flops: Map<string, number>;
   /** Kernel time by part kind (embed, attention, mot, ff, head, other), µs, from ORT's profiler. */
-  profile: Map<string, number>;
+  profile: Profile;
 }
 
 async function benchModel(model: ModelIR, options: Options): Promise<Row> {
@@ -296,15 +306,19 @@ function report(rows: Row[], peaks: Timing[], options: Options, load: string): v
   }
   console.log("\nMoT time = time saved when every mot sublayer is replaced by identity (runs alternate with the full model).");
   for (const r of rows) {
-    const kinds = [...new Set([...r.flops.keys(), ...r.profile.keys()])];
-    const totalTime = [...r.profile.values()].reduce((a, b) => a + b, 0);
+    const byKind = r.profile.byKind;
+    const kinds = [...new Set([...r.flops.keys(), ...byKind.keys()])];
+    const totalTime = [...byKind.values()].reduce((a, b) => a + b, 0);
     const totalFlops = [...r.flops.values()].reduce((a, b) => a + b, 0);
     console.log(`\n${r.model}: ORT profiler, one ${r.ortTokens.join("×")} run (kernel time ${(totalTime / 1e6).toFixed(2)} s), share of time vs share of FLOPs`);
     console.log(table(["part", "FLOP share", "time share", "time ÷ FLOP share"], kinds.map((k) => {
-      const time = (r.profile.get(k) ?? 0) / totalTime;
+      const time = (byKind.get(k) ?? 0) / totalTime;
       const flop = (r.flops.get(k) ?? 0) / totalFlops;
       return [k, pct(flop), pct(time), flop > 0 ? `${(time / flop).toFixed(2)}` : "-"];
     })));
+    const motTime = byKind.get("mot") ?? 0;
+    const ops = [...r.profile.motOps.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+    if (ops.length > 0) console.log(`  inside mot: ${ops.map(([op, us]) => `${op} ${pct(us / motTime)}`).join(", ")}`);
   }
   for (const r of rows) console.log(`\n${r.model}: max |ORT − PyTorch| logits on a 5×16 check batch: ${r.maxDiff.toExponential(1)}`);
   const t = rows[0]?.torch;
