@@ -76,7 +76,10 @@ export function serializeModel(graph: Graph, header: ModelHeader, options: Seria
 
   const model = coalesce([modelFields, ...lengthDelimited(MODEL_GRAPH, [graphFields, ...tensors])]);
   const modelBytes = model.reduce((sum, c) => sum + c.byteLength, 0);
-  if (modelBytes > PROTOBUF_LIMIT) throw new Error(`internal: the ONNX model is ${modelBytes} bytes even with external data`);
+  if (modelBytes > PROTOBUF_LIMIT) {
+    const hint = useExternal ? "even with its weights in external data" : "over protobuf's 2 GB limit; write it with external data (lowerToOnnxFiles)";
+    throw new Error(`the ONNX model is ${modelBytes} bytes, ${hint}`);
+  }
   return useExternal ? { model, external: { location, chunks: external } } : { model };
 }
 
