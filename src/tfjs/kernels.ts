@@ -5,6 +5,11 @@
 //   paper model: 512 × 32 MB); these copy only the slices.
 // - UnsortedSegmentSum: missing on wasm, and the gradient of `gather` (the
 //   embedding lookup) needs it.
+// - BatchMatMul: wasm sends every batched product to a scalar loop (~1 GFLOP/s);
+//   only a single non-transposed 2-D product reaches XNNPACK. This kernel runs a
+//   batched product as one XNNPACK call per batch item, on tensor ids that alias
+//   the items' slices of the heap (no copies), and a product whose B is shared by
+//   the whole batch as one 2-D call.
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { TF } from "./ops.js";
 
@@ -14,15 +19,27 @@ type Values = Float32Array | Int32Array | Uint8Array;
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tfc.DataType): tfc.TensorInfo;
   typedArrayFromHeap(info: tfc.TensorInfo): Values;
+  dataIdMap: { get(dataId: tfc.DataId): { id: number; memoryOffset: number } };
+  dataIdNextNumber: number;
+  wasm: {
+    cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  };
 }
 
 export function registerWasmKernels(tf: TF): void {
+  const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   const kernels: tfc.KernelConfig[] = [
     { kernelName: "Slice", backendName: "wasm", kernelFunc: (args) => slice(tf, args) },
     { kernelName: "Unpack", backendName: "wasm", kernelFunc: (args) => unpack(tf, args) },
     { kernelName: "SplitV", backendName: "wasm", kernelFunc: (args) => splitV(tf, args) },
     { kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum },
   ];
+  if (stockMatMul && !(stockMatMul.kernelFunc as { motc?: boolean }).motc) {
+    const kernelFunc = batchMatMul(stockMatMul);
+    (kernelFunc as { motc?: boolean }).motc = true;
+    kernels.push({ kernelName: "BatchMatMul", backendName: "wasm", kernelFunc, setupFunc: stockMatMul.setupFunc });
+  }
   for (const kernel of kernels) {
     if (tf.getKernel(kernel.kernelName, "wasm")) tf.unregisterKernel(kernel.kernelName, "wasm");
     tf.registerKernel(kernel);
@@ -89,6 +106,60 @@ function copySlice(tf: TF, wasm: WasmBackend, x: tfc.TensorInfo, begin: number[]
   };
   copy(0, 0);
   return out;
+}
+
+/** Items smaller than this many multiply-adds stay in the stock loop (XNNPACK's per-call setup). */
+const MIN_ITEM_WORK = 8192;
+
+function batchMatMul(stock: tfc.KernelConfig): tfc.KernelFunc {
+  let wasmMatMul: ((...args: unknown[]) => void) | undefined;
+  return (args: KernelArgs) => {
+    const wasm = args.backend as unknown as WasmBackend;
+    const a = args.inputs.a as tfc.TensorInfo;
+    const b = args.inputs.b as tfc.TensorInfo;
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const rows = a.shape[a.shape.length - 2];
+    const inner = a.shape[a.shape.length - 1];
+    const cols = b.shape[b.shape.length - 1];
+    const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const plain = !transposeA && !transposeB && a.dtype === "float32" && b.dtype === "float32";
+    const sameBatch = batchA === batchB && a.shape.length === b.shape.length && a.shape.slice(0, -2).every((n, i) => n === b.shape[i]);
+    if (!plain || batchA === 1 || (!sameBatch && batchB !== 1) || rows * inner * cols < MIN_ITEM_WORK) return stock.kernelFunc(args) as tfc.TensorInfo;
+
+    wasmMatMul ??= wasm.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]);
+    const outShape = [...a.shape.slice(0, -2), rows, cols];
+    const out = wasm.makeOutput(outShape, "float32");
+    const base = (info: tfc.TensorInfo) => wasm.dataIdMap.get(info.dataId).memoryOffset;
+    const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
+    const aliases: number[] = [];
+    const alias = (offset: number, size: number): number => {
+      const id = wasm.dataIdNextNumber++;
+      wasm.wasm.tfjs.registerTensor(id, size, offset);
+      aliases.push(id);
+      return id;
+    };
+    try {
+      if (batchB === 1) {
+        // B shared by every item: the whole batch is one [batch·rows, inner] @ [inner, cols] product.
+        wasmMatMul(alias(base(a), batchA * rows * inner), shapeBytes([1, batchA * rows, inner]), 3,
+          alias(base(b), inner * cols), shapeBytes([1, inner, cols]), 3, false, false, alias(base(out), batchA * rows * cols));
+      } else {
+        const bShape = shapeBytes([1, inner, cols]);
+        const aShape = shapeBytes([1, rows, inner]);
+        for (let item = 0; item < batchA; item++) {
+          wasmMatMul(alias(base(a) + 4 * item * rows * inner, rows * inner), aShape, 3,
+            alias(base(b) + 4 * item * inner * cols, inner * cols), bShape, 3, false, false,
+            alias(base(out) + 4 * item * rows * cols, rows * cols));
+        }
+      }
+    } finally {
+      // Forget the aliases on the C++ side only (it drops their cached XNNPACK
+      // operators); the memory belongs to a, b and out.
+      for (const id of aliases) wasm.wasm.tfjs.disposeData(id);
+    }
+    return out;
+  };
 }
 
 function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): tfc.TensorInfo {

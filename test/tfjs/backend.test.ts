@@ -85,6 +85,28 @@ test("wasm Unpack and SplitV equal cpu's along every axis", async () => {
   }
 });
 
+test("wasm batched matmul (one XNNPACK call per item, aliased) equals cpu's", async () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[16, 4, 64, 16], [16, 4, 16, 64], false, false], // attention scores
+    [[6, 40, 64], [6, 64, 24], false, false],
+    [[3, 70, 33], [33, 50], false, false], // B shared by the batch: one 2-D call
+    [[5, 64, 32], [5, 40, 32], false, true], // transposed: the stock kernel
+    [[8, 4, 3], [8, 3, 5], false, false], // small items: the stock kernel
+  ];
+  for (const [aShape, bShape, transposeA, transposeB] of cases) {
+    const size = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
+    const [cpu, wasm] = await onBoth((tf) => {
+      const a = tf.tensor(Float32Array.from({ length: size(aShape) }, (_, i) => Math.sin(i * 0.37)), aShape);
+      const b = tf.tensor(Float32Array.from({ length: size(bShape) }, (_, i) => Math.cos(i * 0.11)), bShape);
+      const products = [tf.matMul(a, b, transposeA, transposeB), tf.matMul(a, b, transposeA, transposeB)];
+      return { values: products.flatMap((p) => Array.from(p.dataSync())), shape: products[0].shape };
+    });
+    assert.deepEqual(wasm.shape, cpu.shape);
+    const worst = cpu.values.reduce((m, v, i) => Math.max(m, Math.abs(v - wasm.values[i])), 0);
+    assert.ok(worst < 1e-4, `[${aShape}]·[${bShape}]: max difference ${worst}`);
+  }
+});
+
 test("wasm UnsortedSegmentSum (the embedding gradient) equals cpu's", async () => {
   const [cpu, wasm] = await onBoth((tf) => {
     const rows = tf.tensor2d(Float32Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i)), [7, 3]);
