@@ -87,6 +87,9 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   if (resumed) {
     optimizer.importState(resumed.optimizer);
     sampler.setPosition(resumed.trainer.sampler);
+    if (resumed.trainer.backend && resumed.trainer.backend !== backend) {
+      run.print(`note: the checkpoint was trained on tfjs ${resumed.trainer.backend}; continuing on ${backend} (the curve can differ in the last bits)`);
+    }
     step = resumed.step;
     run.print(`resuming ${model.name} from step ${step} (${out})`);
   }
@@ -104,7 +107,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
       step,
       weights: graph.readWeights(),
       optimizer: optimizer.exportState(),
-      trainer: { ...trainer, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
+      trainer: { ...trainer, backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
     });
   let lastCheckpoint = resumed ? step : undefined;
   let evalLoss: number | undefined;

@@ -30,6 +30,8 @@ export interface TrainerState {
   tokenizer: TokenizerName;
   data: { sources: string[]; tokens: number; fingerprint: string };
   sampler: SamplerPosition;
+  /** The tfjs backend that trained it (another backend continues with last-bit differences). */
+  backend?: string;
   /** Updates the optimizer has taken (equals the checkpoint's step). */
   optimizerStep: number;
   /** sha256 of weights.bin and optimizer.bin, to catch a checkpoint torn by a crash. */

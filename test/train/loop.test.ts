@@ -91,6 +91,13 @@ test("resuming refuses a checkpoint of another model, of a changed spec, or none
   await assert.rejects(run(out, recipe, { resume: true }, wider).promise, /trained from a different definition of model 'small'/);
   await assert.rejects(run(out, { ...recipe, batch: 4 }, { resume: true }).promise, /cannot resume: the checkpoint was trained with batch 8, this run has 4/);
   await assert.rejects(run(join(scratch, "nothing"), recipe, { resume: true }).promise, /no checkpoint to resume/);
+  // Another backend may continue, with a note; more steps than the checkpoint's recipe too.
+  const other = backend === "cpu" ? "wasm" : "cpu";
+  const longer = { ...recipe, steps: 3 };
+  const resumed = run(out, longer, { resume: true, backend: other });
+  assert.equal((await resumed.promise).step, 3);
+  assert.ok(resumed.lines.includes(`note: the checkpoint was trained on tfjs ${backend}; continuing on ${other} (the curve can differ in the last bits)`), resumed.lines.join("\n"));
+  assert.ok(resumed.lines.includes("note: the checkpoint was trained for 2 steps; continuing to 3"));
 });
 
 test("a loss that becomes NaN or infinite stops training and keeps the last good checkpoint", async () => {
