@@ -8,7 +8,7 @@ import onnxProto from "onnx-proto";
 import * as ortWeb from "onnxruntime-web";
 import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR } from "../../src/ir/model.js";
-import { lowerToOnnx } from "../../src/onnx/index.js";
+import { MAX_OPSET, lowerToOnnx } from "../../src/onnx/index.js";
 import { referenceLogits } from "../reference/forward.js";
 import { moeSpecModel, oneExpertModel, strongMoe, withMoe, withoutExperts } from "../support/moe.js";
 import { cpuSession, maxAbsDifference, randomIds, runLogits } from "./ort.js";
@@ -63,6 +63,17 @@ test("another runtime: onnxruntime-web (WebAssembly) runs the moe graph to the s
     assert.ok(difference <= TOLERANCE, `B=${batch}: onnxruntime-web differs from the reference by ${difference}`);
   }
   await session.release();
+});
+
+test(`opsets 18 and ${MAX_OPSET} (ReduceMax's axes as an input) give the opset-17 moe logits`, async () => {
+  const model = moeSpecModel();
+  const weights = strongMoe(model, 10);
+  const ids = randomIds(model.vocab, 5, LENGTH, 10);
+  const expected = await runLogits(await cpuSession(lowerToOnnx(model, weights)), ids);
+  for (const opset of [18, MAX_OPSET]) {
+    const logits = await runLogits(await cpuSession(lowerToOnnx(model, weights, { opset })), ids);
+    assert.ok(maxAbsDifference(logits, expected) <= 1e-6, `opset ${opset}`);
+  }
 });
 
 test("token choice drops no token at inference, even when every token picks the same expert", async () => {
