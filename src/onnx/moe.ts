@@ -15,7 +15,7 @@
 //   row); picks that land on padding are discarded, so a leftover group of r < G
 //   rows gives each expert min(k, r) rows.
 import type { MixtureOfExpertsLayer } from "../ir/model.js";
-import type { GraphBuilder } from "./builder.js";
+import { DataType, type GraphBuilder } from "./builder.js";
 import type { Lowering } from "./context.js";
 import { activate } from "./ff.js";
 
@@ -33,7 +33,7 @@ export function lowerMixtureOfExperts(ctx: Lowering, h: string, layer: MixtureOf
   const probs = b.node("Softmax", [b.matmul(tokens, router)], { axis: -1 }); // [N, E]
   const routes = layer.routing === "token_choice" ? tokenChoice(b, probs, layer) : expertChoice(b, h, probs, layer);
 
-  let out = b.node("ConstantOfShape", [b.node("Shape", [tokens])], { value: { tensor: { dims: [1], dataType: 1, floatData: [0] } } });
+  let out = b.node("ConstantOfShape", [b.node("Shape", [tokens])], { value: { tensor: { dims: [1], dataType: DataType.FLOAT, floatData: [0] } } });
   routes.forEach((route, e) => {
     out = b.scoped(`layers.${layer.index}.moe.expert${e}`, () => {
       const picked = b.node("Gather", [tokens, route.rows], { axis: 0 }); // [n_e, d]
@@ -57,8 +57,8 @@ function tokenChoice(b: GraphBuilder, probs: string, layer: MixtureOfExpertsLaye
   const [, choices] = b.nodeOutputs("TopK", [probs, b.int64([layer.topk])], 2, { axis: -1, largest: 1, sorted: 1 }); // [N, topk]
   const allRows = b.node("Range", [b.int64(0), b.dim(probs, 0), b.int64(1)]);
   return Array.from({ length: layer.experts }, (_, e) => {
-    const chosen = b.node("Cast", [b.node("Equal", [choices, b.int64(e)])], { to: 1 });
-    const takes = b.node("Cast", [b.reduceMax(chosen, [1], false)], { to: 9 }); // bool [N]
+    const chosen = b.node("Cast", [b.node("Equal", [choices, b.int64(e)])], { to: DataType.FLOAT });
+    const takes = b.node("Cast", [b.reduceMax(chosen, [1], false)], { to: DataType.BOOL }); // [N]
     const column = b.node("Gather", [probs, b.int64(e)], { axis: 1 }); // p[:, e]
     return { rows: b.node("Compress", [allRows, takes], { axis: 0 }), gates: b.node("Compress", [column, takes], { axis: 0 }) };
   });
