@@ -37,12 +37,11 @@ export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: T
 
   // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t]: [cells, E, group] @ [cells, group, d] → [cells, E, d].
   const mixed = tf.matMul(weightsByCell, tokensByCell);
-  // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one plain 2-D matmul pair per expert.
-  const byExpert = tf.unstack(tf.transpose(mixed, [1, 0, 2])); // E × [cells, d]
-  const w1 = tf.unstack(p("w1"));
-  const w2 = tf.unstack(p("w2"));
-  const outputs = byExpert.map((m, e) => ops.matmul(ops.activation(layer.activation, ops.matmul(m, w1[e])), w2[e]));
-  const expertOut = tf.transpose(tf.stack(outputs), [1, 0, 2]); // [cells, E, d]
+  // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts, which
+  // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
+  const byExpert = tf.transpose(mixed, [1, 0, 2]); // [E, cells, d]
+  const hidden = ops.activation(layer.activation, tf.matMul(byExpert, p("w1"))); // [E, cells, f]
+  const expertOut = tf.transpose(tf.matMul(hidden, p("w2")), [1, 0, 2]); // [cells, E, d]
 
   // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: [cells, group, E] @ [cells, E, d] → [cells, group, d].
   const emitted = tf.matMul(emitWeights, expertOut);
