@@ -224,11 +224,15 @@ function printTable(rows: Row[], models: ModelIR[], recipe: Recipe) {
   const tfjs = rows.filter((r) => r.engine.startsWith("tfjs") && r.model === mot.name);
   const torch = rows.filter((r) => r.engine.startsWith("PyTorch") && r.model === mot.name);
   if (tfjs.length && torch.length) {
-    const best = tfjs.reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
-    for (const t of torch) {
-      const ratio = t.tokensPerSecond / best.tokensPerSecond;
-      console.log(`${mot.name}: best tfjs (${best.engine}) ${best.tokensPerSecond.toFixed(0)} tok/s vs ${t.engine} ${t.tokensPerSecond.toFixed(0)} tok/s: PyTorch is ${ratio.toFixed(2)}× faster (goal ≤ 2×) ${ratio <= 2 ? "MET" : "NOT MET"}`);
-    }
+    // Against PyTorch's fastest configuration: on a busy 2-core machine its 2-thread
+    // OpenMP run can be far slower than 1 thread, and comparing with that would flatter us.
+    const fastest = (list: Row[]) => list.reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
+    const [best, reference] = [fastest(tfjs), fastest(torch)];
+    const ratio = reference.tokensPerSecond / best.tokensPerSecond;
+    console.log(
+      `${mot.name}: best tfjs (${best.engine}) ${best.tokensPerSecond.toFixed(0)} tok/s vs fastest PyTorch (${reference.engine}) ` +
+        `${reference.tokensPerSecond.toFixed(0)} tok/s: PyTorch is ${ratio.toFixed(2)}× faster (goal ≤ 2×) ${ratio <= 2 ? "MET" : "NOT MET"}`,
+    );
   }
   if (dense) {
     for (const engine of engines) {
