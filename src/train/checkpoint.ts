@@ -92,7 +92,10 @@ export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights;
     if (p.dtype !== "float32" || p.length !== length || p.offset + length > bytes.length) {
       throw new UserError(`${dir}: parameter '${spec.name}' is truncated or not float32`);
     }
-    weights.set(spec.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + p.offset, bytes.byteOffset + p.offset + length)));
+    // A view into the one read buffer when aligned (it is for every file motc
+    // writes); a copy otherwise. Copying 330 MB of tensors costs ~0.5 s.
+    const start = bytes.byteOffset + p.offset;
+    weights.set(spec.name, start % 4 === 0 ? new Float32Array(bytes.buffer, start, length / 4) : new Float32Array(bytes.buffer.slice(start, start + length)));
     stored.delete(spec.name);
   }
   const extra = [...stored.keys()];
