@@ -35,15 +35,16 @@ async function generateCommand(modelPath: string, flags: GenerateFlags): Promise
   const topK = number(flags.topK, "--top-k");
   const seed = number(flags.seed, "--seed");
   if (!Number.isInteger(seed)) throw new UserError(`--seed must be a whole number, got '${flags.seed}'`, 2);
+  if (temperature < 0) throw new UserError(`--temperature must be >= 0, got '${flags.temperature}'`, 2);
+  if (!Number.isInteger(topK) || topK < 0) throw new UserError(`--top-k must be a whole number >= 0, got '${flags.topK}'`, 2);
   if (flags.prompt.length === 0) throw new UserError("empty prompt: --prompt needs some text", 2);
   const { parseProviders, openSession } = await import("../run/session.js");
   const providers = parseProviders(flags.ep);
   const threads = flags.threads === undefined ? undefined : positiveInteger(flags.threads, "--threads");
   const run = await openSession(modelPath, { providers, threads });
   const { inputLimits } = await import("../run/forward.js");
-  const { generate, Sampler } = await import("../run/generate.js");
+  const { generate } = await import("../run/generate.js");
   const { decodeStream } = await import("../train/tokenizer.js");
-  new Sampler({ temperature, topK, seed }); // checks the sampling flags before any work
   if (!run.info.tokenizer) process.stderr.write(`motc: ${modelPath} names no tokenizer; using bytes\n`);
   const tokenizer = (await modelTokenizer({ ...run.info, tokenizer: run.info.tokenizer ?? "bytes" }, inputLimits(run).vocab, true))!;
   const prompt = tokenizer.encode(flags.prompt);

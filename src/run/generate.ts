@@ -66,8 +66,8 @@ export class Sampler {
   private readonly random: Random;
 
   constructor(private readonly options: SamplingOptions) {
-    if (!(options.temperature >= 0) || !Number.isFinite(options.temperature)) throw new UserError(`--temperature must be >= 0, got ${options.temperature}`);
-    if (!Number.isInteger(options.topK) || options.topK < 0) throw new UserError(`--top-k must be a whole number >= 0, got ${options.topK}`);
+    if (!(options.temperature >= 0) || !Number.isFinite(options.temperature)) throw new UserError(`temperature must be >= 0, got ${options.temperature}`);
+    if (!Number.isInteger(options.topK) || options.topK < 0) throw new UserError(`top-k must be a whole number >= 0, got ${options.topK}`);
     this.random = new Random(options.seed, "generate");
   }
 

@@ -102,8 +102,11 @@ test("motc generate refuses a model without a KV cache, an empty prompt and bad 
   assert.equal(empty.code, 2);
   assert.equal(empty.stderr, "motc: empty prompt: --prompt needs some text\n");
   const temperature = runMotc(["generate", model, "--prompt", "a", "--temperature", "-1", "--ep", "cpu"]);
-  assert.equal(temperature.code, 1);
-  assert.equal(temperature.stderr, "motc: --temperature must be >= 0, got -1\n");
+  assert.equal(temperature.code, 2);
+  assert.equal(temperature.stderr, "motc: --temperature must be >= 0, got '-1'\n");
+  const topK = runMotc(["generate", model, "--prompt", "a", "--top-k", "2.5", "--ep", "cpu"]);
+  assert.equal(topK.code, 2);
+  assert.equal(topK.stderr, "motc: --top-k must be a whole number >= 0, got '2.5'\n");
   const tooLong = runMotc(["generate", model, "--prompt", "x".repeat(41), "--ep", "cpu"]);
   assert.equal(tooLong.code, 1);
   assert.equal(tooLong.stderr, "motc: the prompt is 41 tokens, longer than the model's context of 40\n");
