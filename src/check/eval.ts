@@ -20,6 +20,11 @@ const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Reco
   learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true }) }) },
   cosine: { args: ["final"], read: (r) => ({ final: r.number("final", 0.1, { between: { min: 0, max: 1 } }) }) },
   linear: { args: ["final"], read: (r) => ({ final: r.number("final", 0.1, { between: { min: 0, max: 1 } }) }) },
+  // `temp = anneal(final = 0.05, start = 80%)`: the recipe checks `start` against `steps` (recipe.ts).
+  anneal: {
+    args: ["final", "start"],
+    read: (r) => ({ final: r.number("final", 0.05, { positive: true }), start: r.number("start", 0.8, { nonNegative: true }) }),
+  },
   adamw: {
     args: ["beta1", "beta2", "eps", "weight_decay"],
     read: (r) => ({

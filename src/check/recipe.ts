@@ -3,7 +3,7 @@
 // evaluated in a scope of the recipe's keys and constants on top of the
 // model's, with every default filled in.
 import type { Let, TrainDecl } from "../syntax/ast.js";
-import type { AdamW, Recipe, Schedule } from "../ir/model.js";
+import type { AdamW, Recipe, Schedule, TemperatureAnneal } from "../ir/model.js";
 import { callDefaults } from "./eval.js";
 import { Reader } from "./reader.js";
 import type { Reporter } from "./report.js";
@@ -11,7 +11,7 @@ import { Scope, type Binding, type Default } from "./scope.js";
 import { ERROR, type Value } from "./values.js";
 
 export const RECIPE_KEYS = [
-  "steps", "batch", "context", "lr", "warmup", "schedule", "optimizer", "clip", "seed", "eval_every", "checkpoint_every",
+  "steps", "batch", "context", "lr", "warmup", "schedule", "optimizer", "clip", "seed", "eval_every", "checkpoint_every", "temp",
 ] as const;
 
 export interface TrainBlock {
@@ -39,6 +39,7 @@ function recipeDefaults(modelScope: Scope): Map<string, Default | undefined> {
     ["seed", () => number(0)],
     ["eval_every", everyTwentieth],
     ["checkpoint_every", everyTwentieth],
+    ["temp", () => ({ kind: "word", word: "none" })],
   ]);
 }
 
@@ -73,10 +74,12 @@ export function checkRecipe(
   const seed = r.int("seed", undefined, { nonNegative: true });
   const evalEvery = r.int("eval_every", undefined, positive);
   const checkpointEvery = r.int("checkpoint_every", undefined, positive);
+  const temp = readTemperature(r, scope, steps);
   if (r.failed || steps === undefined || batch === undefined || context === undefined || lr === undefined) return undefined;
   if (warmup === undefined || !schedule || !optimizer || clip === undefined || seed === undefined) return undefined;
-  if (evalEvery === undefined || checkpointEvery === undefined) return undefined;
-  return { steps, batch, context, lr, warmup, schedule, optimizer, clip, seed, evalEvery, checkpointEvery };
+  if (evalEvery === undefined || checkpointEvery === undefined || temp === undefined) return undefined;
+  const recipe: Recipe = { steps, batch, context, lr, warmup, schedule, optimizer, clip, seed, evalEvery, checkpointEvery };
+  return temp === "none" ? recipe : { ...recipe, temp };
 }
 
 /** Warm-up in steps: a value below 1 is a fraction of `steps` (rounded to whole steps). */
@@ -117,4 +120,35 @@ function readOptimizer(r: Reader, scope: Scope): AdamW | undefined {
   if (fields) return { beta1: fields.beta1, beta2: fields.beta2, eps: fields.eps, weightDecay: fields.weight_decay };
   if (value.kind === "word" || value.kind === "unknown") return r.notOneOf("optimizer", field, ["adamw"], "adamw(beta1, beta2, eps, weight_decay)");
   return r.wrongType("optimizer", field, "adamw(beta1, beta2, eps, weight_decay)");
+}
+
+const TEMP_FORMS = "none or anneal(final = τ, start = s)";
+
+/**
+ * `temp = none` (the default) or `anneal(final, start)`. `start` is a fraction
+ * of `steps` when below 1, else a whole step; either way it must leave at
+ * least one step to anneal over (start step < steps).
+ */
+function readTemperature(r: Reader, scope: Scope, steps: number | undefined): TemperatureAnneal | "none" | undefined {
+  const field = r.field("temp")!;
+  const value = field.value;
+  if (value.kind === "word" && value.word === "none") return "none";
+  const fields =
+    value.kind === "word" && value.word === "anneal" ? callDefaults("anneal", scope, field.span)
+    : value.kind === "call" && value.callee === "anneal" ? value.fields
+    : undefined;
+  if (!fields) {
+    if (value.kind === "word" || value.kind === "unknown") return r.notOneOf("temp", field, ["none", "anneal"], TEMP_FORMS);
+    return r.wrongType("temp", field, TEMP_FORMS);
+  }
+  const { final, start } = fields;
+  if (steps === undefined) return undefined;
+  if (start >= 1 && !Number.isInteger(start)) {
+    return r.fail("MOT024", ["anneal start", "a whole step, or a fraction of steps below 1", start], field.span);
+  }
+  const startStep = start < 1 ? Math.round(start * steps) : start;
+  if (startStep >= steps) {
+    return r.fail("MOT041", ["anneal start", 0, `steps - 1 (${steps - 1})`, startStep], field.span, "the anneal needs at least one step after its start");
+  }
+  return { kind: "anneal", final, start };
 }

@@ -32,7 +32,7 @@ export const ERROR: Value = { kind: "error" };
 /** The enumerated words of LANGUAGE.md (and the callables, which may go without parentheses). */
 export const WORDS: ReadonlySet<string> = new Set([
   "learnable", "layernorm", "rmsnorm", "relu", "gelu", "learned", "sinusoidal", "none",
-  "token_choice", "expert_choice", "constant", "cosine", "linear", "adamw",
+  "token_choice", "expert_choice", "constant", "cosine", "linear", "adamw", "anneal",
 ]);
 
 /** How a value reads in a message: `2.5`, `true`, `relu`, `cosine(final = 0.1)`. */

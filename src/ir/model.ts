@@ -37,6 +37,13 @@ export interface MixtureOfTokensLayer {
   expertSize: number;
   temp: Temperature;
   activation: Activation;
+  /**
+   * How the group's tokens are weighted: absent (or "soft") is SEMANTICS.md's
+   * softmax over the group. "hard" is its τ → 0 limit, set only by
+   * `motc compile --no-mix=hard` (src/ir/nomix.ts): each expert takes the one
+   * highest-logit row of its group with weight 1. ONNX lowering only.
+   */
+  mixing?: "soft" | "hard";
 }
 
 export interface MixtureOfExpertsLayer {
@@ -83,6 +90,21 @@ export interface Recipe {
   seed: number;
   evalEvery: number;
   checkpointEvery: number;
+  /** `temp = anneal(...)`: every learnable MoT temperature pulled to `final`; absent for `temp = none` (the default). */
+  temp?: TemperatureAnneal;
+}
+
+/**
+ * `temp = anneal(final = f, start = s)` (src/train/temperature.ts): over updates
+ * start+1 … steps, every learnable `log_temp` is pulled toward ln f, reaching it
+ * exactly at the last step; τ then goes log-linearly from its learned value to f.
+ */
+export interface TemperatureAnneal {
+  kind: "anneal";
+  /** τ at the end of training (> 0). */
+  final: number;
+  /** Where the anneal begins, as written: a fraction of `steps` when < 1, else a step number. */
+  start: number;
 }
 
 export interface ModelIR {

@@ -161,6 +161,7 @@ function recipeKeys(recipe: Recipe): Record<string, Value> {
     seed: recipe.seed,
     eval_every: recipe.evalEvery,
     checkpoint_every: recipe.checkpointEvery,
+    temp: recipe.temp ? { call: "anneal", args: { final: recipe.temp.final, start: recipe.temp.start } } : "none",
   };
 }
 

@@ -16,6 +16,7 @@ import { lossCurveSvg } from "./plot.js";
 import { Progress, formatDuration, type ProgressStream } from "./progress.js";
 import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState } from "./resume.js";
 import { learningRate } from "./schedule.js";
+import { annealTemperatures, learnableTemperatures } from "./temperature.js";
 import { loadTokenizer, type TokenizerName } from "./tokenizer.js";
 import { join } from "node:path";
 
@@ -94,6 +95,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
     run.print(`resuming ${model.name} from step ${step} (${out})`);
   }
 
+  if (recipe.temp && learnableTemperatures(model).length === 0) run.print(`note: temp = anneal(...) has nothing to anneal: ${model.name} has no learnable mot temperature`);
   const metrics = new MetricsLog(out, resumed ? step : undefined);
   const progress = new Progress(run.progress, recipe.steps, run.logEvery);
   const plot = () =>
@@ -141,6 +143,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
         plot();
         throw new UserError(`the loss became ${result.loss} at step ${step + 1} (gradient norm ${result.gradNorm}); training stopped, ${kept}`);
       }
+      annealTemperatures(tf, graph, model, recipe, step + 1);
       step += 1;
       loss = result.loss;
       const seconds = (performance.now() - t0) / 1000;

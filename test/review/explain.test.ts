@@ -120,7 +120,7 @@ test("explain JSON: schema, fixed key order, every argument", () => {
   assert.deepEqual(paper.head.outputShape, ["B", "T", vocab]);
   assert.equal(paper.totals.params, 81_617_668);
   assert.deepEqual(paper.recipe.optimizer, { call: "adamw", args: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1 } });
-  assert.deepEqual(Object.keys(paper.recipe), ["steps", "batch", "context", "lr", "warmup", "schedule", "optimizer", "clip", "seed", "eval_every", "checkpoint_every"]);
+  assert.deepEqual(Object.keys(paper.recipe), ["steps", "batch", "context", "lr", "warmup", "schedule", "optimizer", "clip", "seed", "eval_every", "checkpoint_every", "temp"]);
   assert.equal(small.recipe, null);
   assert.deepEqual(small.sublayers[3].args, { experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expert_size: 64, activation: "relu", aux_loss: 0.01 });
   assert.deepEqual(small.sublayers[4].args, { experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expert_size: 32, activation: "gelu" });

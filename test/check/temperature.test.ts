@@ -1,0 +1,76 @@
+// The recipe key `temp` (`none` | `anneal(final, start)`): defaults, the IR it
+// produces, and each mistake with its code, line and column.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { check } from "./helpers.js";
+
+/** A valid model and recipe; the recipe's `temp` line is line 13. */
+const spec = (temp: string, steps = 100) => `model m {
+  vocab = 64
+  context = 16
+  d_model = 32
+  embed
+  mot(experts = 4, group = 2, temp = learnable)
+  head
+}
+train m {
+  steps = ${steps}
+  batch = 4
+  lr = 1e-3
+${temp}
+}
+`;
+
+const recipeOf = (text: string) => {
+  const result = check(text);
+  assert.deepEqual(result.diagnostics.map((d) => `${d.code} ${d.message}`), []);
+  return result.models[0].recipe!;
+};
+
+test("temp defaults to none (no field in the IR); anneal fills final = 0.05 and start = 0.8", () => {
+  assert.equal(recipeOf(spec("")).temp, undefined);
+  assert.equal(recipeOf(spec("  temp = none")).temp, undefined);
+  assert.deepEqual(recipeOf(spec("  temp = anneal")).temp, { kind: "anneal", final: 0.05, start: 0.8 });
+  assert.deepEqual(recipeOf(spec("  temp = anneal()")).temp, { kind: "anneal", final: 0.05, start: 0.8 });
+  assert.deepEqual(recipeOf(spec("  temp = anneal(final = 0.1, start = 90%)")).temp, { kind: "anneal", final: 0.1, start: 0.9 });
+  assert.deepEqual(recipeOf(spec("  temp = anneal(start = steps - 10)")).temp, { kind: "anneal", final: 0.05, start: 90 });
+});
+
+test("an extending model inherits temp and may override it", () => {
+  const text = spec("  temp = anneal(final = 0.2)") + "model c extends m {\n  d_model = 16\n}\ntrain c {\n  temp = none\n}\nmodel k extends m {\n}\n";
+  const result = check(text);
+  assert.deepEqual(result.diagnostics, []);
+  const byName = new Map(result.models.map((m) => [m.name, m.recipe!.temp]));
+  assert.deepEqual(byName.get("m"), { kind: "anneal", final: 0.2, start: 0.8 });
+  assert.equal(byName.get("c"), undefined);
+  assert.deepEqual(byName.get("k"), { kind: "anneal", final: 0.2, start: 0.8 });
+});
+
+const errors: { name: string; temp: string; code: string; col: number; message: string; hint?: string; steps?: number }[] = [
+  { name: "unknown argument with a suggestion", temp: "  temp = anneal(finale = 0.1)", code: "MOT012", col: 17,
+    message: "unknown argument 'finale' to anneal", hint: "did you mean 'final'?" },
+  { name: "final not positive", temp: "  temp = anneal(final = 0)", code: "MOT025", col: 25, message: "final must be positive, got 0" },
+  { name: "start negative", temp: "  temp = anneal(start = -5)", code: "MOT043", col: 25, message: "start must not be negative, got -5" },
+  { name: "start at or after the last step", temp: "  temp = anneal(start = 100)", code: "MOT041", col: 10,
+    message: "anneal start must be between 0 and steps - 1 (99), got 100", hint: "the anneal needs at least one step after its start" },
+  { name: "a fraction that rounds to the last step", temp: "  temp = anneal(start = 0.99)", steps: 10, code: "MOT041", col: 10,
+    message: "anneal start must be between 0 and steps - 1 (9), got 10", hint: "the anneal needs at least one step after its start" },
+  { name: "start neither a fraction nor a whole step", temp: "  temp = anneal(start = 2.5)", code: "MOT024", col: 10,
+    message: "anneal start must be a whole step, or a fraction of steps below 1, got 2.5" },
+  { name: "an unknown word", temp: "  temp = annael", code: "MOT014", col: 10,
+    message: "'annael' is not a valid value for temp (expected none or anneal(final = τ, start = s))", hint: "did you mean 'anneal'?" },
+  { name: "a number", temp: "  temp = 0.5", code: "MOT024", col: 10, message: "temp must be none or anneal(final = τ, start = s), got 0.5" },
+  { name: "another callable", temp: "  temp = cosine(final = 0.1)", code: "MOT024", col: 10,
+    message: "temp must be none or anneal(final = τ, start = s), got cosine(final = 0.1)" },
+  { name: "an unknown key near temp", temp: "  tmp = anneal", code: "MOT016", col: 3, message: "unknown recipe key 'tmp'", hint: "did you mean 'temp'?" },
+];
+
+for (const c of errors) {
+  test(`temp: ${c.name} is ${c.code} at 13:${c.col}`, () => {
+    const result = check(spec(c.temp, c.steps));
+    const errorsFound = result.diagnostics.filter((d) => d.severity === "error");
+    assert.deepEqual(errorsFound.map((d) => [d.code, d.span?.line, d.span?.col, d.message]), [[c.code, 13, c.col, c.message]]);
+    if (c.hint) assert.equal(errorsFound[0].hint, c.hint);
+    assert.deepEqual(result.models, []);
+  });
+}
