@@ -50,7 +50,8 @@ export function createTrainingGraph(tf: TF, model: ModelIR, weights: Weights, op
       disposeAll(variables);
       throw new Error(`a tfjs variable named '${spec.name}' already exists: dispose() the previous training graph first`);
     }
-    variables.set(spec.name, tf.variable(tf.tensor(values, spec.shape, "float32"), true, spec.name));
+    // tidy frees the initial tensor; the variable keeps its own reference to the data.
+    variables.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, "float32"), true, spec.name)));
   }
   const low: Lowering = {
     tf,

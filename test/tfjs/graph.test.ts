@@ -13,7 +13,10 @@ const targets = randomIds(model.vocab, 5, 4, 2);
 
 test("variables carry the parameter table's names, shapes and values; dispose frees the names", () => {
   const weights = strongWeights(model, 1);
+  const before = tf.memory().numTensors;
   const graph = createTrainingGraph(tf, model, weights);
+  // One tensor per parameter: the initial values are not kept alive beside the variables.
+  assert.equal(tf.memory().numTensors - before, parameterTable(model).length);
   assert.deepEqual([...graph.variables.keys()], parameterTable(model).map((p) => p.name));
   for (const spec of parameterTable(model)) {
     const variable = graph.variables.get(spec.name)!;
@@ -23,6 +26,7 @@ test("variables carry the parameter table's names, shapes and values; dispose fr
   }
   assert.throws(() => createTrainingGraph(tf, model, weights), /already exists: dispose\(\) the previous training graph first/);
   graph.dispose();
+  assert.equal(tf.memory().numTensors, before);
   createTrainingGraph(tf, model, weights).dispose(); // the names are free again
 });
 
