@@ -16,16 +16,33 @@ const plain = join(dirname(model), "plain.onnx");
 writeFileSync(plain, buildToyModel({ kvCache: false, context: 40 }));
 const prompt = Array.from(new TextEncoder().encode("The cat"));
 
-/** Greedy tokens by re-running the whole sequence each step (no cache reuse). */
-async function greedyFull(path: string, start: number[], count: number): Promise<number[]> {
+/** Greedy tokens by re-running the whole sequence each step (no cache reuse), with each step's top-1/top-2 margin. */
+async function greedyFull(path: string, start: number[], count: number): Promise<{ ids: number[]; margins: number[] }> {
   const run = await openSession(path, { providers: ["cpu"] });
   const sequence = [...start];
+  const margins: number[] = [];
   for (let step = 0; step < count; step++) {
     const full = await forward(run, [sequence]);
     const vocab = full.dims[2];
-    sequence.push(argmax(full.logits.subarray((sequence.length - 1) * vocab, sequence.length * vocab)));
+    const last = full.logits.subarray((sequence.length - 1) * vocab, sequence.length * vocab);
+    const next = argmax(last);
+    margins.push(last[next] - Math.max(...Array.from(last).filter((_, i) => i !== next)));
+    sequence.push(next);
   }
-  return sequence.slice(start.length);
+  return { ids: sequence.slice(start.length), margins };
+}
+
+/**
+ * The cached ids must equal the full re-run's. A float32 near-tie (top-2 margin
+ * under 1e-5, where 1e-6 rounding differences may pick either) ends the
+ * comparison there, with a printed note, since the sequences may then differ.
+ */
+function assertSameGreedy(cached: number[], full: { ids: number[]; margins: number[] }, note: (line: string) => void): void {
+  const tie = full.margins.findIndex((m) => m < 1e-5);
+  const compared = tie < 0 ? full.ids.length : tie;
+  if (tie >= 0) note(`near-tie at step ${tie} (margin ${full.margins[tie].toExponential(1)}): compared the first ${compared} tokens`);
+  assert.ok(compared >= 10, `too few comparable steps (${compared})`);
+  assert.deepEqual(cached.slice(0, compared), full.ids.slice(0, compared));
 }
 
 test("greedy generation of specs/tiny.mot compiled with --kv-cache equals greedy full re-runs", async (t) => {
@@ -37,37 +54,28 @@ test("greedy generation of specs/tiny.mot compiled with --kv-cache equals greedy
   const run = await openSession(compiled, { providers: ["cpu"] });
   const cached = await generate(run, prompt, { maxTokens: 30, temperature: 0, topK: 0, seed: 0 });
   assert.equal(cached.ids.length, 30);
-  assert.deepEqual(cached.ids, await greedyFull(compiled, prompt, 30));
+  assertSameGreedy(cached.ids, await greedyFull(compiled, prompt, 30), (line) => t.diagnostic(line));
 });
 
-test("greedy decoding with the KV cache equals greedy re-running of the full sequence", async () => {
+test("greedy decoding of the hand-built decoder with the KV cache equals greedy re-running of the full sequence", async () => {
   const run = await openSession(model, { providers: ["cpu"] });
   const cached = await generate(run, prompt, { maxTokens: 20, temperature: 0, topK: 0, seed: 0 });
-  assert.deepEqual(cached.ids, await greedyFull(model, prompt, 20));
-  assert.equal(cached.ids.length, 20);
-  const sequence = [...prompt];
-  let worst = 0;
-  for (let step = 0; step < 20; step++) {
-    const full = await forward(run, [sequence]);
-    const vocab = full.dims[2];
-    const last = full.logits.subarray((sequence.length - 1) * vocab, sequence.length * vocab);
-    sequence.push(argmax(last));
-    // The cached step's logits for this position, recomputed incrementally, must agree too.
-    if (step === 19) {
-      const prefill = await forward(run, [sequence.slice(0, prompt.length)]);
-      let past = prefill.present;
-      let logits = prefill.logits.subarray((prompt.length - 1) * vocab);
-      for (let t = prompt.length; t < sequence.length - 1; t++) {
-        const next = await forward(run, [[sequence[t]]], past);
-        past = next.present;
-        logits = next.logits;
-      }
-      last.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - logits[i]))));
-    }
-  }
-  assert.deepEqual(cached.ids, sequence.slice(prompt.length));
-  assert.ok(worst < 1e-4, `cached vs full logits differ by ${worst}`);
+  const full = await greedyFull(model, prompt, 20);
+  assert.ok(full.margins.every((m) => m > 1e-3), "the toy model has clear winners at every step");
+  assert.deepEqual(cached.ids, full.ids);
   assert.ok(new Set(cached.ids).size > 1, "the toy model should not emit a single repeated token");
+
+  // The logits agree too: the last position, full sequence vs prefill + one-token steps.
+  const sequence = [...prompt, ...cached.ids.slice(0, -1)];
+  const whole = await forward(run, [sequence]);
+  const vocab = whole.dims[2];
+  let step = await forward(run, [prompt]);
+  for (const id of sequence.slice(prompt.length)) step = await forward(run, [[id]], step.present);
+  const expected = whole.logits.subarray((sequence.length - 1) * vocab);
+  const actual = step.logits.subarray(step.logits.length - vocab);
+  let worst = 0;
+  expected.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - actual[i]))));
+  assert.ok(worst < 1e-4, `cached vs full logits differ by ${worst}`);
 });
 
 test("the same seed gives the same tokens; another seed gives others", async () => {
