@@ -1,11 +1,12 @@
-// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--opset N] [--kv-cache] [--fp16]
+// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--opset N] [--kv-cache] [--fp16] [--no-mix[=group1|hard]]
 // Writes DIR/NAME.onnx (and DIR/NAME.onnx.data when the weights pass 2 GB), atomically.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { freemem } from "node:os";
 import { join } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
+import { NO_MIX_MODES, type NoMixMode } from "../ir/nomix.js";
 import { UserError, readText, writeFilesAtomic } from "./io.js";
 import { loadSpec, selectModel } from "./spec.js";
 
@@ -17,6 +18,8 @@ interface CompileFlags {
   opset: string;
   kvCache?: boolean;
   fp16?: boolean;
+  /** `--no-mix[=MODE]`: true without it, false for a bare `--no-mix`, else the mode. */
+  mix: boolean | NoMixMode;
 }
 
 export function register(program: Command): void {
@@ -31,6 +34,14 @@ export function register(program: Command): void {
     .option("--opset <n>", "ONNX opset (17 or later)", "17")
     .option("--kv-cache", "decoder form: past_key_values inputs and present outputs")
     .option("--fp16", "store the weights as float16 (compute stays float32)")
+    .addOption(
+      new Option(
+        "--no-mix [mode]",
+        "private decoding: no token is mixed with another sequence's. group1 (default): every MoT group is one row (G = 1, " +
+          "a dense FFN of width E·f; a sequence's logits never depend on its batch). hard: the τ → 0 expert-choice limit at the " +
+          "trained G, each expert takes its group's top row with weight 1 (no blending, but which row it takes depends on the group)",
+      ).choices(NO_MIX_MODES),
+    )
     .action(async (file: string, flags: CompileFlags) => compileCommand(file, flags));
 }
 
@@ -46,7 +57,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const path = join(flags.out, `${model.name}.onnx`);
   const externalLocation = `${model.name}.onnx.data`;
   const files = lowerToOnnxFiles(model, weights, {
-    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readText(file), externalLocation,
+    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readText(file), externalLocation, noMix: noMixMode(flags.mix),
   });
   const writes = [{ path, chunks: files.model }];
   if (files.external) writes.unshift({ path: join(flags.out, externalLocation), chunks: files.external.chunks });
@@ -73,6 +84,11 @@ function checkMemory(model: ModelIR, params: number, fp16: boolean): void {
   if (needed > free) {
     throw new UserError(`model '${model.name}' needs ${formatBytes(needed)} for its weights but only ${formatBytes(free)} of memory is free`);
   }
+}
+
+function noMixMode(mix: boolean | NoMixMode): NoMixMode | undefined {
+  if (mix === true) return undefined;
+  return mix === false ? "group1" : mix;
 }
 
 function integer(text: string, flag: string): number {

@@ -9,6 +9,7 @@
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Sublayer } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
+import { withoutMixing, type NoMixMode } from "../ir/nomix.js";
 import { defaultTokenizerFor, type TokenizerName } from "../train/tokenizer.js";
 import { UserError } from "../cli/io.js";
 import { version } from "../cli/version.js";
@@ -34,6 +35,8 @@ export interface OnnxOptions extends SerializeOptions {
   /** The .mot source, recorded as `motc.spec`. */
   specText?: string;
   tokenizer?: TokenizerName;
+  /** Lower every MoT layer without mixing across sequences (src/ir/nomix.ts); recorded as `motc.no_mix`. */
+  noMix?: NoMixMode;
 }
 
 export const DEFAULT_OPSET = 17;
@@ -60,7 +63,7 @@ export function lowerToOnnxFiles(model: ModelIR, weights: Weights, options: Onnx
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
     throw new UserError(`opset ${opset} is not supported (motc writes opsets ${MIN_OPSET} to ${MAX_OPSET})`);
   }
-  const graph = buildGraph(model, weights, opset, options);
+  const graph = buildGraph(options.noMix ? withoutMixing(model, options.noMix) : model, weights, opset, options);
   return serializeModel(graph, { irVersion: irVersionFor(opset), opset, producerVersion: version, metadata: metadata(model, options) }, options);
 }
 
@@ -149,6 +152,7 @@ function metadata(model: ModelIR, options: OnnxOptions): Record<string, string> 
     "motc.vocab": String(model.vocab),
     "motc.kv_cache": options.kvCache ? "true" : "false",
     "motc.fp16": options.fp16 ? "true" : "false",
+    "motc.no_mix": options.noMix ?? "false",
     "motc.attention_layers": String(attention.length),
     "motc.heads": attention.map((layer) => layer.heads).join(","),
     "motc.head_dim": attention.map((layer) => layer.headDim).join(","),

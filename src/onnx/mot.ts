@@ -11,6 +11,7 @@
 //   expert: y [E, N, d] = act(m [E, N, d] @ w1 [E, d, f]) @ w2 [E, f, d]   (E batched GEMMs)
 //   emit:   out [k, T, G, d] = wᵀ [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
 import type { MixtureOfTokensLayer } from "../ir/model.js";
+import { DataType } from "./builder.js";
 import { MASKED, type Lowering } from "./context.js";
 import { activate } from "./ff.js";
 
@@ -33,7 +34,8 @@ export function lowerMixtureOfTokens(ctx: Lowering, h: string, layer: MixtureOfT
   // runs over the last axis, onnxruntime's fast path; padding rows get MASKED.
   const scaledController = b.transpose(b.node("Div", [p("controller"), temperature(ctx, layer)]), [1, 0]); // [E, d]
   const logits = b.matmul(scaledController, b.transpose(byGroup, [0, 2, 3, 1])); // [k, T, E, G]
-  const weights = b.node("Softmax", [b.add(logits, paddingMask(ctx, batch, paddedBatch, group))], { axis: -1 });
+  const masked = b.add(logits, paddingMask(ctx, batch, paddedBatch, group));
+  const weights = layer.mixing === "hard" ? hardWeights(ctx, masked, group) : b.node("Softmax", [masked], { axis: -1 });
   const mixed = b.matmul(weights, tokens); // [k, T, E, d]
 
   const perExpert = b.reshape(b.transpose(mixed, [2, 0, 1, 3]), [experts, -1, d]); // [E, N, d]
@@ -52,6 +54,17 @@ function paddingMask(ctx: Lowering, batch: string, paddedBatch: string, group: n
   const rows = b.node("Range", [b.int64(0), paddedBatch, b.int64(1)]);
   const mask = b.node("Where", [b.node("Less", [rows, batch]), b.float32(0), b.float32(MASKED)]);
   return b.reshape(mask, [-1, 1, 1, group]);
+}
+
+/**
+ * The τ → 0 limit of the group softmax (`motc compile --no-mix=hard`, src/ir/nomix.ts):
+ * [k, T, E, G] one-hot at the highest logit of each group (the first on a tie), as float.
+ */
+function hardWeights(ctx: Lowering, logits: string, group: number): string {
+  const b = ctx.b;
+  const best = b.node("ArgMax", [logits], { axis: -1, keepdims: 1 }); // [k, T, E, 1]
+  const rows = b.node("Range", [b.int64(0), b.int64(group), b.int64(1)]); // [G]
+  return b.node("Cast", [b.node("Equal", [best, rows])], { to: DataType.FLOAT });
 }
 
 /** τ: the constant, or exp(log_temp) from the initializer. */

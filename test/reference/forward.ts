@@ -175,8 +175,10 @@ function mixtureOfTokens(w: Lookup, layer: MixtureOfTokensLayer, h: Float64Array
       // 2. logits[b, e] = h[b] @ controller[:, e], divided by τ
       const logits = tokens.map((token) => linear(token, 1, d, controller, E).map((v) => v / tau));
       for (let e = 0; e < E; e++) {
-        // 3. softmax over the group's rows for this expert
-        const weights = softmax(Float64Array.from(logits, (l) => l[e]));
+        // 3. softmax over the group's rows for this expert (`mixing = hard`, its τ → 0
+        //    limit: 1 for the first row with the highest logit, 0 for the others)
+        const column = Float64Array.from(logits, (l) => l[e]);
+        const weights = layer.mixing === "hard" ? column.map((_, j) => (j === column.indexOf(Math.max(...column)) ? 1 : 0)) : softmax(column);
         // 4. mixed token
         const mixed = new Float64Array(d);
         tokens.forEach((token, j) => {
