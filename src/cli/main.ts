@@ -14,9 +14,10 @@ import { register as train } from "./train.js";
 import { register as summary } from "./summary.js";
 import { register as diff } from "./diff.js";
 import { register as graph } from "./graph.js";
+import { register as transition } from "./transition.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train, graph];
+const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train, graph, transition];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")

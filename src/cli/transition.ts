@@ -1,0 +1,103 @@
+// motc transition FILE --model NAME --weights CKPT — turn a trained MoT model into
+// its sparse token-choice twin (src/ir/transition.ts): writes DIR/NAME_tc.mot and
+// the checkpoint DIR/NAME_tc.train/, ready for
+// `motc train DIR/NAME_tc.mot --resume-from DIR/NAME_tc.train`.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { checkSpec } from "../check/index.js";
+import { hasErrors } from "../syntax/diagnostics.js";
+import { UserError, describeFsError } from "./io.js";
+import { loadModel } from "./spec.js";
+
+interface TransitionFlags {
+  model?: string;
+  weights: string;
+  out?: string;
+  topk?: number;
+  capacity?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command("transition")
+    .description("turn a trained MoT model into its token-choice MoE twin (controller → router): a new spec and checkpoint to fine-tune")
+    .argument("<file>", ".mot spec")
+    .option("--model <name>", "the MoT model (default: the file's first)")
+    .requiredOption("--weights <dir>", "its trained checkpoint (e.g. out/NAME.train)")
+    .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)")
+    .option("--topk <k>", "experts per token (default 1)", positiveInteger)
+    .option("--capacity <c>", "training capacity factor of each expert (default 1.25)", positiveNumber)
+    .action(async (file: string, flags: TransitionFlags) => {
+      const model = loadModel(file, flags.model);
+      const motLayers = model.sublayers.filter((l) => l.kind === "mot");
+      if (motLayers.length === 0) throw new UserError(`model '${model.name}' has no mot layer to turn into moe`);
+      const fewest = Math.min(...motLayers.map((l) => l.experts));
+      if (flags.topk !== undefined && flags.topk > fewest) {
+        throw new UserError(`--topk ${flags.topk} exceeds the ${fewest} experts of a mot layer of '${model.name}'`);
+      }
+      const { readCheckpoint, writeCheckpoint } = await import("../train/checkpoint.js");
+      const { transitionModel } = await import("../ir/transition.js");
+      const { modelSpecText } = await import("../review/spec-text.js");
+      const { weights, manifest } = readCheckpoint(flags.weights, model);
+      const twin = transitionModel(model, weights, { topk: flags.topk, capacity: flags.capacity });
+      const name = twin.model.name;
+      const text = modelSpecText(twin.model, [
+        `${name}: the token-choice twin of '${model.name}' (${file}), made by motc transition`,
+        `from ${flags.weights} (step ${manifest.step}): each mot layer is a moe with the same experts,`,
+        "its controller divided by the learned temperature as the router.",
+      ]);
+      // The written spec must check to exactly this model, or the checkpoint would not load.
+      const checked = checkSpec({ path: `${name}.mot`, text });
+      if (hasErrors(checked.diagnostics) || canonical(checked.models[0]) !== canonical(twin.model)) {
+        throw new Error(`the spec written for ${name} does not check back to the transitioned model`);
+      }
+
+      const out = flags.out ?? join("out", `${name}.transition`);
+      const specPath = join(out, `${name}.mot`);
+      const checkpointDir = join(out, `${name}.train`);
+      if (existsSync(checkpointDir)) throw new UserError(`${checkpointDir} already exists: remove it or choose another --out`);
+      // All or nothing: both written under temporary names, then renamed (the checkpoint last).
+      const temporarySpec = `${specPath}.${process.pid}.tmp`;
+      const temporaryDir = `${checkpointDir}.${process.pid}.tmp`;
+      try {
+        mkdirSync(out, { recursive: true });
+        writeCheckpoint(temporaryDir, twin.model, 0, twin.weights, {
+          transition: { from: model.name, spec: file, checkpoint: flags.weights, step: manifest.step, temperatures: twin.folded },
+        });
+        writeFileSync(temporarySpec, text);
+        renameSync(temporarySpec, specPath);
+        renameSync(temporaryDir, checkpointDir);
+      } catch (error) {
+        rmSync(temporarySpec, { force: true });
+        rmSync(temporaryDir, { recursive: true, force: true });
+        if (error instanceof UserError) throw error;
+        throw new UserError(`cannot write ${out}: ${describeFsError(error)}`);
+      }
+      const taus = twin.folded.map((f) => `layers.${f.index} τ=${f.temperature.toPrecision(4)}`).join(", ");
+      process.stdout.write(
+        `wrote ${specPath} and ${checkpointDir}: ${twin.folded.length} mot layer${twin.folded.length === 1 ? "" : "s"} → ` +
+          `moe(token_choice, topk ${flags.topk ?? 1}); router = controller / τ (${taus})\n` +
+          `fine-tune: motc train ${specPath} --resume-from ${checkpointDir} --steps N\n`,
+      );
+    });
+}
+
+/** JSON with object keys sorted, so two equal models print the same whatever order their keys were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`expected a positive whole number, got '${text}'`);
+  return value;
+}
+
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a positive number, got '${text}'`);
+  return value;
+}
