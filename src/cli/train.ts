@@ -1,6 +1,8 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
 // writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/).
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { resolve } from "node:path";
+import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { UserError } from "./io.js";
 import { loadModel } from "./spec.js";
@@ -15,6 +17,7 @@ interface TrainFlags {
   out?: string;
   backend: "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
   resume?: boolean;
+  resumeFrom?: string;
   tokenizer?: "bytes" | "gpt2";
   stopAt?: number;
   evalEvery?: number;
@@ -36,6 +39,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "output directory (default: out/NAME.train/)")
     .addOption(new Option("--backend <name>", "tfjs backend").choices(["auto", "tensorflow", "webgpu", "wasm", "cpu"]).default("auto"))
     .option("--resume", "continue from the checkpoint in --out")
+    .option("--resume-from <dir>", "start from the weights of this checkpoint (e.g. from motc transition) with a new optimizer, at step 0")
     .addOption(new Option("--tokenizer <name>", "tokenizer (default: bytes, or gpt2 for vocab ≥ 50257)").choices(["bytes", "gpt2"]))
     .option("--stop-at <step>", "stop after this step with a checkpoint (continue later with --resume)", positiveInteger)
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
@@ -46,12 +50,15 @@ export function register(program: Command): void {
       const recipe = effectiveRecipe(model, flags);
       const { defaultTokenizerFor } = await import("../train/tokenizer.js");
       const { train } = await import("../train/loop.js");
+      const out = flags.out ?? `out/${model.name}.train`;
+      const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
       await train({
         model,
         recipe,
         sources: flags.data,
         tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
-        out: flags.out ?? `out/${model.name}.train`,
+        out,
+        startFrom,
         backend: flags.backend,
         resume: Boolean(flags.resume),
         stopAt: flags.stopAt,
@@ -60,6 +67,16 @@ export function register(program: Command): void {
         progress: process.stderr,
       });
     });
+}
+
+/** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */
+async function weightsToStartFrom(dir: string, model: ModelIR, out: string, resume: boolean): Promise<Weights> {
+  if (resume) throw new UserError("--resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them");
+  if (resolve(dir) === resolve(out)) throw new UserError(`--resume-from ${dir} is also the output directory: fine-tune into another --out`);
+  const { readCheckpoint } = await import("../train/checkpoint.js");
+  const { weights, manifest } = readCheckpoint(dir, model);
+  process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
+  return weights;
 }
 
 /** The model's recipe with flags applied; a model without one needs --steps, --batch and --lr. */

@@ -5,7 +5,7 @@
 // checkpoint, so `--resume` continues with bit-identical losses.
 import type * as tfc from "@tensorflow/tfjs-core";
 import { UserError, writeFileAtomic } from "../cli/io.js";
-import { initialWeights } from "../ir/init.js";
+import { initialWeights, type Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { parameterTable } from "../ir/params.js";
 import { createTrainingGraph, selectBackend, type BackendPreference, type TrainingGraph } from "../tfjs/index.js";
@@ -34,6 +34,8 @@ export interface TrainRun {
   out: string;
   backend: BackendPreference;
   resume: boolean;
+  /** Weights to start from instead of the seeded initialisation (`--resume-from`): a fresh run from step 0 with a new optimizer. */
+  startFrom?: Weights;
   /** Stop (with a checkpoint) after this step, as if interrupted; resume later. */
   stopAt?: number;
   /** Without a TTY, a progress line every this many steps. */
@@ -80,7 +82,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   if (resumed) checkCompatible(out, resumed.trainer, trainer, run.print);
 
   const { tf, name: backend } = await selectBackend(run.backend, run.print);
-  const graph = createTrainingGraph(tf, model, resumed?.weights ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
+  const graph = createTrainingGraph(tf, model, resumed?.weights ?? run.startFrom ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
   const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
   const params = [...graph.variables].map(([name, variable]) => ({ name, variable, decay: decays.get(name) ?? false }));
   const optimizer = new AdamW(tf, params, recipe.optimizer);
