@@ -4,20 +4,25 @@
 // them, so `check`, `fmt` and `explain` start as fast as node itself.
 import { Command, CommanderError } from "commander";
 import { UserError } from "./io.js";
-import { register as check } from "./check.js";
-import { register as run } from "./run.js";
-import { register as generate } from "./generate.js";
-import { register as explain } from "./explain.js";
-import { register as fmt } from "./fmt.js";
-import { register as compile } from "./compile.js";
-import { register as train } from "./train.js";
-import { register as summary } from "./summary.js";
-import { register as diff } from "./diff.js";
-import { register as graph } from "./graph.js";
-import { register as transition } from "./transition.js";
 import { version } from "./version.js";
 
-const commands: ((program: Command) => void)[] = [check, compile, run, generate, explain, fmt, summary, diff, train, graph, transition];
+type CommandModule = { register: (program: Command) => void };
+
+// Only the command being run is loaded (all of them for --help), so a command
+// never pays for another's imports at startup.
+const commands: Record<string, () => Promise<CommandModule>> = {
+  check: () => import("./check.js"),
+  compile: () => import("./compile.js"),
+  run: () => import("./run.js"),
+  generate: () => import("./generate.js"),
+  explain: () => import("./explain.js"),
+  fmt: () => import("./fmt.js"),
+  summary: () => import("./summary.js"),
+  diff: () => import("./diff.js"),
+  train: () => import("./train.js"),
+  graph: () => import("./graph.js"),
+  transition: () => import("./transition.js"),
+};
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
@@ -26,7 +31,9 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError("(run 'motc --help' for usage)")
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of commands) register(program);
+  const requested = argv[2];
+  const names = Object.hasOwn(commands, requested) ? [requested] : Object.keys(commands);
+  for (const name of names) (await commands[name]()).register(program);
   // Sub-commands inherit exitOverride only when set before they are added.
   for (const command of program.commands) command.exitOverride();
   try {
