@@ -57,20 +57,23 @@ export function register(program: Command): void {
       const specPath = join(out, `${name}.mot`);
       const checkpointDir = join(out, `${name}.train`);
       if (existsSync(checkpointDir)) throw new UserError(`${checkpointDir} already exists: remove it or choose another --out`);
-      // All or nothing: both written under temporary names, then renamed (the checkpoint last).
+      // All or nothing: both written under temporary names, then renamed; a failure removes both.
       const temporarySpec = `${specPath}.${process.pid}.tmp`;
       const temporaryDir = `${checkpointDir}.${process.pid}.tmp`;
+      let renamed = false;
       try {
         mkdirSync(out, { recursive: true });
         writeCheckpoint(temporaryDir, twin.model, 0, twin.weights, {
           transition: { from: model.name, spec: file, checkpoint: flags.weights, step: manifest.step, temperatures: twin.folded },
         });
         writeFileSync(temporarySpec, text);
-        renameSync(temporarySpec, specPath);
         renameSync(temporaryDir, checkpointDir);
+        renamed = true;
+        renameSync(temporarySpec, specPath);
       } catch (error) {
-        rmSync(temporarySpec, { force: true });
-        rmSync(temporaryDir, { recursive: true, force: true });
+        removeQuietly(temporarySpec);
+        removeQuietly(temporaryDir);
+        if (renamed) removeQuietly(checkpointDir);
         if (error instanceof UserError) throw error;
         throw new UserError(`cannot write ${out}: ${describeFsError(error)}`);
       }
@@ -81,6 +84,15 @@ export function register(program: Command): void {
           `fine-tune: motc train ${specPath} --resume-from ${checkpointDir} --steps N\n`,
       );
     });
+}
+
+/** Cleanup after a failed write (`force` does not cover ENOTDIR: then nothing was written there). */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // nothing to remove
+  }
 }
 
 /** JSON with object keys sorted, so two equal models print the same whatever order their keys were set in. */
