@@ -32,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const requested = argv[2];
-  const names = Object.hasOwn(commands, requested) ? [requested] : Object.keys(commands);
+  const names = Object.hasOwn(commands, requested)
+    ? [requested]
+    : requested === "-V" || requested === "--version" ? [] : Object.keys(commands);
   for (const name of names) (await commands[name]()).register(program);
   // Sub-commands inherit exitOverride only when set before they are added.
   for (const command of program.commands) command.exitOverride();
