@@ -2,6 +2,8 @@
 // produces, and each mistake with its code, line and column.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { describeModel } from "../../src/review/describe.js";
+import { explainJson, explainText } from "../../src/review/explain.js";
 import { check } from "./helpers.js";
 
 /** A valid model and recipe; the recipe's `temp` line is line 13. */
@@ -74,3 +76,12 @@ for (const c of errors) {
     assert.deepEqual(result.models, []);
   });
 }
+
+test("motc explain spells temp out, in text and JSON", () => {
+  const [annealed] = check(spec("  temp = anneal(final = 0.1, start = 90%)")).models;
+  const [plain] = check(spec("")).models;
+  assert.match(explainText([describeModel(annealed)]), /\n {2}temp +\s= anneal\(final = 0\.1, start = 0\.9\)\n/);
+  assert.match(explainText([describeModel(plain)]), /\n {2}temp +\s= none\n/);
+  const json = JSON.parse(explainJson([describeModel(annealed), describeModel(plain)]));
+  assert.deepEqual(json.models.map((m: { recipe: { temp: unknown } }) => m.recipe.temp), [{ call: "anneal", args: { final: 0.1, start: 0.9 } }, "none"]);
+});
