@@ -4,7 +4,7 @@
 // `repeat`, and numbers the sublayers (SEMANTICS.md). A model is returned only
 // when nothing about it — its own statements, what it inherits, its recipe —
 // had an error.
-import type { ModelIR } from "../ir/model.js";
+import type { ModelIR, Sublayer } from "../ir/model.js";
 import type { Let, ModelDecl, Repeat, SpecFile, TrainDecl } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import { MODEL_KEYS, blockBindings } from "./bindings.js";
@@ -176,6 +176,7 @@ export class Elaborator {
     if (reporter.errorsSoFar > before || model.broken || !layers || chain.some((block) => !block.ok)) return undefined;
     if (vocab === undefined || context === undefined || dModel === undefined || dFF === undefined) return undefined;
     if (!norm || normEps === undefined || dropout === undefined || (chain.length > 0 && !recipe)) return undefined;
+    if (recipe?.temp) warnNothingToAnneal(decl.name.name, chain, layers.sublayers, reporter);
 
     const ir: ModelIR = {
       name: decl.name.name,
@@ -253,4 +254,12 @@ export class Elaborator {
       }
     }
   }
+}
+
+/** MOT101 when the model's own train block sets `temp = anneal` but no mot layer learns its temperature (inherited settings stay silent). */
+function warnNothingToAnneal(name: string, chain: readonly TrainBlock[], sublayers: readonly Sublayer[], reporter: Reporter): void {
+  const own = chain[chain.length - 1];
+  const binding = own?.decl.name.name === name ? own.bindings.get("temp") : undefined;
+  if (!binding || sublayers.some((layer) => layer.kind === "mot" && layer.temp.kind === "learnable")) return;
+  reporter.report("MOT101", [name], binding.expr.span);
 }

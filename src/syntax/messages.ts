@@ -55,6 +55,7 @@ export const messages = {
 
   // Warnings
   MOT100: { severity: "warning", text: "let constant '{0}' is never used" },
+  MOT101: { severity: "warning", text: "temp = anneal(...) has no effect: model '{0}' has no mot layer with a learnable temperature" },
 } as const;
 
 export type MessageCode = keyof typeof messages;

@@ -85,3 +85,16 @@ test("motc explain spells temp out, in text and JSON", () => {
   const json = JSON.parse(explainJson([describeModel(annealed), describeModel(plain)]));
   assert.deepEqual(json.models.map((m: { recipe: { temp: unknown } }) => m.recipe.temp), [{ call: "anneal", args: { final: 0.1, start: 0.9 } }, "none"]);
 });
+
+test("MOT101: a model's own anneal with no learnable mot temperature is a warning at the value; inherited ones are silent", () => {
+  const fixed = spec("  temp = anneal").replace("temp = learnable", "temp = 0.5");
+  const result = check(fixed);
+  assert.deepEqual(result.diagnostics.map((d) => [d.code, d.severity, d.span?.line, d.span?.col, d.message]), [
+    ["MOT101", "warning", 13, 10, "temp = anneal(...) has no effect: model 'm' has no mot layer with a learnable temperature"],
+  ]);
+  assert.equal(result.models.length, 1); // a warning keeps the model
+  // The dense twin inherits the parent's anneal: nothing to say about a line it did not write.
+  const twin = check(spec("  temp = anneal") + "model d extends m {\n  replace mot with ff()\n}\n");
+  assert.deepEqual(twin.diagnostics, []);
+  assert.deepEqual(twin.models.map((m) => m.name), ["m", "d"]);
+});
