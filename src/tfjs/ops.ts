@@ -92,15 +92,26 @@ export function transpose2d(tf: TF, x: Tensor2D): Tensor2D {
   return tf.reshape(tf.transpose(tf.reshape(x, [rows / BLOCK, BLOCK, cols]), [2, 0, 1]), [cols, rows]);
 }
 
-type GradientBody<T extends Tensor> = (
+export type GradientBody<T extends Tensor> = (
   inputs: Tensor[],
   save: tfc.GradSaveFunc,
 ) => { value: T; gradFunc: (dy: T, saved: Tensor[]) => Tensor[] };
 
-/** tf.customGrad with its inputs as an array: `arity` tensors, then tfjs' save function. */
-function withGradient<T extends Tensor>(tf: TF, arity: number, body: GradientBody<T>): (...inputs: Tensor[]) => T {
+/**
+ * tf.customGrad with its inputs as an array: `arity` tensors, then tfjs' save function.
+ * A whole sublayer under one custom gradient is one tape entry instead of one per
+ * op: on wasm each recorded op costs ~50–100 µs of tfjs bookkeeping (saved-tensor
+ * clones, casts, accumulation) whatever its size, as much as the arithmetic here.
+ */
+export function withGradient<T extends Tensor>(tf: TF, arity: number, body: GradientBody<T>): (...inputs: Tensor[]) => T {
   const f = tf.customGrad<T>((...args) => body(args.slice(0, arity) as Tensor[], args[arity] as tfc.GradSaveFunc));
   return (...inputs) => f(...inputs);
+}
+
+/** Σ over the rows of `x [N, d]` → `[d]`, as ones[1, N] @ x (wasm's Sum over axis 0 transposes first: ~25× slower). */
+export function sumRows(tf: TF, x: Tensor): Tensor {
+  const rows = x.shape[0]!;
+  return tf.reshape(tf.matMul(tf.ones([1, rows]) as Tensor2D, x as Tensor2D), [x.shape[1]!]);
 }
 
 /** Φ(x) = (1 + erf(x / √2)) / 2 with tfjs' erf (a kernel on cpu, wasm and webgpu). */
