@@ -2,58 +2,96 @@
 // cut into groups of G; each expert mixes its group's tokens with softmax
 // weights taken over the group, transforms the mixed token, and hands the result
 // back to every row of the group with the same weights.
+//
+// The layer is one custom gradient (ops.ts, withGradient) with its backward
+// written out below: autograd recorded ~40 ops here and differentiated every
+// batched matmul through two fresh transposes, while the weights W are already
+// at hand in both layouts ([cells, E, G] and [cells, G, E]).
 import type { MixtureOfTokensLayer } from "../ir/model.js";
-import type { Lowering, Tensor } from "./ops.js";
+import { transpose2d, withGradient, type Lowering, type Tensor, type Tensor2D } from "./ops.js";
 
 /** Logit of a padding row: its softmax weight is exactly 0. */
 const PADDING = -1e9;
 
 /** `h [B·T, d]` → `[B·T, d]`. */
 export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: Tensor, batch: number, length: number): Tensor {
-  const { tf, ops } = low;
   const p = (name: string) => low.param(`layers.${layer.index}.mot.${name}`);
+  const weights = [p("controller"), p("w1"), p("w2")];
+  if (layer.temp.kind === "fixed") return motLayer(low, layer, batch, length, 1 / layer.temp.value)(h, ...weights);
+  return motLayer(low, layer, batch, length, undefined)(h, ...weights, p("log_temp"));
+}
+
+/**
+ * The layer as a function of (h, controller, w1, w2[, log_temp]). `fixedInverse`
+ * is 1/τ for a fixed temperature; without it 1/τ = exp(-log_temp), the fifth input.
+ */
+function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, length: number, fixedInverse: number | undefined) {
+  const { tf, ops } = low;
   const { experts, group } = layer;
-  const d = h.shape[1]!;
   const groups = Math.ceil(batch / group);
   const padded = groups * group; // the leftover group is padded with zero-weight rows
   const cells = groups * length; // one (group, position) cell mixes `group` tokens
 
-  // 2–3. logits[b,t,e] = h @ controller / τ, softmax over the rows of b's group.
-  let logits = tf.reshape(ops.matmul(h, p("controller")), [batch, length, experts]);
-  logits = tf.mul(logits, inverseTemperature(low, layer));
-  const tokens = tf.reshape(h, [batch, length, d]);
-  const paddedTokens = padRows(low, tokens, padded, 0);
-  logits = padRows(low, logits, padded, PADDING);
-  // [padded, T, E] → [groups, group, T, E] → [groups, T, E, group]: softmax over the last axis.
-  const mixWeights = tf.softmax(tf.transpose(tf.reshape(logits, [groups, group, length, experts]), [0, 2, 3, 1]));
-  const weightsByCell = tf.reshape(mixWeights, [cells, experts, group]);
-  // The same weights laid out [cells, group, E] for step 6 (wasm's transposed matmul is slow).
-  const emitWeights = tf.transpose(weightsByCell, [0, 2, 1]);
-  // [padded, T, d] → [cells, group, d]
-  const tokensByCell = tf.reshape(
-    tf.transpose(tf.reshape(paddedTokens, [groups, group, length, d]), [0, 2, 1, 3]),
-    [cells, group, d],
-  );
+  // [padded, T, c] ↔ [cells, group, c]: row b = k·G + j at position t is member j of cell (k, t).
+  const byCell = (x: Tensor, c: number) => tf.reshape(tf.transpose(tf.reshape(x, [groups, group, length, c]), [0, 2, 1, 3]), [cells, group, c]);
+  const byRow = (x: Tensor, c: number) => {
+    const rows = tf.reshape(tf.transpose(tf.reshape(x, [groups, length, group, c]), [0, 2, 1, 3]), [padded, length, c]);
+    return tf.reshape(padded === batch ? rows : tf.slice(rows, [0, 0, 0], [batch, length, c]), [batch * length, c]);
+  };
 
-  // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t]: [cells, E, group] @ [cells, group, d] → [cells, E, d].
-  const mixed = tf.matMul(weightsByCell, tokensByCell);
-  // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts, which
-  // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
-  const byExpert = tf.transpose(mixed, [1, 0, 2]); // [E, cells, d]
-  const hidden = ops.activation(layer.activation, tf.matMul(byExpert, p("w1"))); // [E, cells, f]
-  const expertOut = tf.transpose(tf.matMul(hidden, p("w2")), [1, 0, 2]); // [cells, E, d]
+  return withGradient<Tensor>(tf, fixedInverse === undefined ? 5 : 4, ([h, controller, w1, w2, logTemp], save) => {
+    const d = h.shape[1]!;
+    const inverse = fixedInverse ?? tf.exp(tf.neg(logTemp));
+    // 2–3. logits[b,t,e] = h @ controller / τ, softmax over the rows of b's group.
+    const logits = tf.mul(tf.reshape(tf.matMul(h as Tensor2D, controller as Tensor2D), [batch, length, experts]), inverse);
+    const paddedLogits = padRows(low, logits, padded, PADDING);
+    // [padded, T, E] → [groups, group, T, E] → [groups, T, E, group]: softmax over the last axis.
+    const mixWeights = tf.softmax(tf.transpose(tf.reshape(paddedLogits, [groups, group, length, experts]), [0, 2, 3, 1]));
+    const weightsByCell = tf.reshape(mixWeights, [cells, experts, group]); // W [cells, E, group]
+    const emitWeights = tf.transpose(weightsByCell, [0, 2, 1]); // Wᵀ [cells, group, E]
+    const tokensByCell = byCell(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [cells, group, d]
 
-  // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: [cells, group, E] @ [cells, E, d] → [cells, group, d].
-  const emitted = tf.matMul(emitWeights, expertOut);
-  const rows = tf.reshape(tf.transpose(tf.reshape(emitted, [groups, length, group, d]), [0, 2, 1, 3]), [padded, length, d]);
-  const out = padded === batch ? rows : tf.slice(rows, [0, 0, 0], [batch, length, d]);
-  return tf.reshape(out, [batch * length, d]);
-}
+    // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t]: W @ H → [cells, E, d], then expert-major for step 5.
+    const mixed = tf.transpose(tf.matMul(weightsByCell, tokensByCell), [1, 0, 2]); // X [E, cells, d]
+    // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts, which
+    // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
+    const preActivation = tf.matMul(mixed, w1); // Z [E, cells, f]
+    const hidden = ops.activation(layer.activation, preActivation); // A
+    const expertOut = tf.transpose(tf.matMul(hidden, w2), [1, 0, 2]); // Y [cells, E, d]
+    // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: Wᵀ @ Y → [cells, group, d], back to rows.
+    const out = byRow(tf.matMul(emitWeights, expertOut), d);
 
-/** 1/τ: a constant, or exp(-log_temp) when the temperature is learned. */
-function inverseTemperature(low: Lowering, layer: MixtureOfTokensLayer): Tensor | number {
-  if (layer.temp.kind === "fixed") return 1 / layer.temp.value;
-  return low.tf.exp(low.tf.neg(low.param(`layers.${layer.index}.mot.log_temp`)));
+    save([h, controller, w1, w2, weightsByCell, emitWeights, tokensByCell, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
+    return {
+      value: out,
+      gradFunc: (dy, saved) => {
+        const [hS, controllerS, w1S, w2S, W, Wt, H, X, Z, A, Y, logitsS, inverseS] = saved;
+        const dOut = byCell(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [cells, group, d]
+        // 6. out = Wᵀ Y: dWᵀ = dOut Yᵀ, dY = W dOut.
+        const dEmit = tf.matMul(dOut, tf.transpose(Y, [0, 2, 1])); // [cells, group, E]
+        const dY = tf.transpose(tf.matMul(W, dOut), [1, 0, 2]); // [E, cells, d]
+        // 5. per expert: Y = A w2, A = act(Z), Z = X w1.
+        const dA = tf.matMul(dY, tf.transpose(w2S, [0, 2, 1]));
+        const dw2 = tf.matMul(tf.transpose(A, [0, 2, 1]), dY);
+        const dZ = ops.activationGrad(layer.activation, Z, dA);
+        const dX = tf.transpose(tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])), [1, 0, 2]); // [cells, E, d]
+        const dw1 = tf.matMul(tf.transpose(X, [0, 2, 1]), dZ);
+        // 4. X = W H: dW = dX Hᵀ (+ the emit path's dWᵀ transposed), dH = Wᵀ dX.
+        const dW = tf.add(tf.matMul(dX, tf.transpose(H, [0, 2, 1])), tf.transpose(dEmit, [0, 2, 1])); // [cells, E, group]
+        const dTokens = byRow(tf.matMul(Wt, dX), d);
+        // Softmax over the group: dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
+        const dSoftmax = tf.mul(W, tf.sub(dW, tf.sum(tf.mul(dW, W), 2, true)));
+        const dLogits = byRow(tf.transpose(dSoftmax, [0, 2, 1]), experts); // [B·T, E] of the scaled logits
+        const dRaw = tf.mul(dLogits, inverseS ?? (fixedInverse as number));
+        const dController = tf.matMul(transpose2d(tf, hS as Tensor2D), dRaw as Tensor2D);
+        const dh = tf.add(dTokens, tf.matMul(dRaw as Tensor2D, transpose2d(tf, controllerS as Tensor2D)));
+        const grads = [dh, dController, dw1, dw2];
+        // logits = raw · exp(-log_temp): d/dlog_temp = −Σ dlogits ⊙ logits.
+        if (logTemp) grads.push(tf.reshape(tf.neg(tf.sum(tf.mul(dLogits, tf.reshape(logitsS, [batch * length, experts])))), logTemp.shape));
+        return grads;
+      },
+    };
+  });
 }
 
 /** Appends rows filled with `value` along axis 0 up to `rows`. */

@@ -24,6 +24,8 @@ export interface Ops {
   matmul(x: Tensor, w: Tensor): Tensor2D;
   /** The activation of SEMANTICS.md: relu, or gelu in its exact erf form. */
   activation(kind: Activation, x: Tensor): Tensor;
+  /** dy · act'(x), for sublayers that write their own backward. */
+  activationGrad(kind: Activation, x: Tensor, dy: Tensor): Tensor;
   /** Mean next-token cross-entropy of `logits [N, vocab]` against `targets [N]` int32. */
   crossEntropy(logits: Tensor2D, targets: Tensor): tfc.Scalar;
 }
@@ -45,11 +47,7 @@ export function createOps(tf: TF): Ops {
     save([x]);
     return {
       value: tf.mul(x, normalCdf(tf, x)),
-      gradFunc: (dy, saved) => {
-        const xs = saved[0];
-        const density = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-        return [tf.mul(dy, tf.add(normalCdf(tf, xs), tf.mul(xs, density)))];
-      },
+      gradFunc: (dy, saved) => [geluGrad(tf, saved[0], dy)],
     };
   });
 
@@ -76,6 +74,7 @@ export function createOps(tf: TF): Ops {
   return {
     matmul,
     activation: (kind, x) => (kind === "relu" ? tf.relu(x) : gelu(x)),
+    activationGrad: (kind, x, dy) => (kind === "relu" ? tf.mul(dy, tf.step(x)) : geluGrad(tf, x, dy)),
     crossEntropy: (logits, targets) => crossEntropy(logits, targets),
   };
 }
@@ -106,6 +105,12 @@ export type GradientBody<T extends Tensor> = (
 export function withGradient<T extends Tensor>(tf: TF, arity: number, body: GradientBody<T>): (...inputs: Tensor[]) => T {
   const f = tf.customGrad<T>((...args) => body(args.slice(0, arity) as Tensor[], args[arity] as tfc.GradSaveFunc));
   return (...inputs) => f(...inputs);
+}
+
+/** dy · gelu'(x), gelu'(x) = Φ(x) + x φ(x). */
+function geluGrad(tf: TF, x: Tensor, dy: Tensor): Tensor {
+  const density = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return tf.mul(dy, tf.add(normalCdf(tf, x), tf.mul(x, density)));
 }
 
 /** Σ over the rows of `x [N, d]` → `[d]`, as ones[1, N] @ x (wasm's Sum over axis 0 transposes first: ~25× slower). */
