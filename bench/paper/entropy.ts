@@ -25,14 +25,17 @@ export interface LayerEntropy {
 }
 
 export function motEntropies(tf: TF, model: ModelIR, weights: Weights, batches: readonly Batch[]): LayerEntropy[] {
-  const variables = new Map(parameterTable(model).map((spec) => [spec.name, tf.tensor(weights.get(spec.name)!, spec.shape, "float32")]));
+  // Read-only variables, because that is what a lowering's `param` hands out.
+  const variables = new Map(
+    parameterTable(model).map((spec) => [spec.name, tf.tidy(() => tf.variable(tf.tensor(weights.get(spec.name)!, spec.shape, "float32"), false))]),
+  );
   const low: Lowering = {
     tf,
     ops: createOps(tf),
     param(name) {
-      const tensor = variables.get(name);
-      if (!tensor) throw new Error(`no weights for ${name}`);
-      return tensor as never;
+      const variable = variables.get(name);
+      if (!variable) throw new Error(`no weights for ${name}`);
+      return variable;
     },
   };
   const sums = new Map<number, number>();
@@ -49,7 +52,7 @@ export function motEntropies(tf: TF, model: ModelIR, weights: Weights, batches: 
     });
     batchesSeen += 1;
   }
-  for (const tensor of variables.values()) tensor.dispose();
+  for (const variable of variables.values()) variable.dispose();
   return model.sublayers.flatMap((layer) =>
     layer.kind !== "mot" ? [] : [{
       index: layer.index,
