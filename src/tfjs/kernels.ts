@@ -7,6 +7,10 @@
 //   embedding lookup) needs it.
 // - GatherV2 along axis 0 (the embedding lookup): the stock kernel takes ~2 ms
 //   for 1024 rows of 64; copying the rows takes ~0.05 ms.
+// - Identity: the stock kernel copies; tfjs runs it for every tensor a gradient
+//   saves (~80 per tiny.mot step, MoT's [16, 256, 64] activations among them).
+//   Tensors are immutable, so the copy shares the data, as Reshape and the cpu
+//   backend's Identity do.
 // - Transpose: the stock kernel swapping the last two axes of a tall matrix
 //   writes with long strides (MoT's [16, 256, 64] → [16, 64, 256]: ~1.3 ms CPU);
 //   the same copy done as [.., R/64, 64, C] → [.., C, R/64, 64] runs ~5× faster.
@@ -41,6 +45,7 @@ export function registerWasmKernels(tf: TF): void {
     { kernelName: "Unpack", backendName: "wasm", kernelFunc: (args) => unpack(tf, args) },
     { kernelName: "SplitV", backendName: "wasm", kernelFunc: (args) => splitV(tf, args) },
     { kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum },
+    { kernelName: "Identity", backendName: "wasm", kernelFunc: sharedIdentity },
   ];
   if (stockMatMul && !(stockMatMul.kernelFunc as { motc?: boolean }).motc) {
     const kernelFunc = batchMatMul(stockMatMul);
@@ -177,6 +182,13 @@ function batchMatMul(stock: tfc.KernelConfig): tfc.KernelFunc {
     }
     return out;
   };
+}
+
+function sharedIdentity({ inputs, backend }: KernelArgs): tfc.TensorInfo {
+  const x = inputs.x as tfc.TensorInfo;
+  if (x.dtype === "string") throw new Error("motc's wasm Identity kernel does not take strings");
+  (backend as unknown as { incRef(dataId: tfc.DataId): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): tfc.TensorInfo {
