@@ -32,8 +32,9 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
   const padded = groups * group; // the leftover group is padded with zero-weight rows
   const cells = groups * length; // one (group, position) cell mixes `group` tokens
 
-  // [padded, T, c] ↔ [cells, group, c]: row b = k·G + j at position t is member j of cell (k, t).
-  const byCell = (x: Tensor, c: number) => tf.reshape(tf.transpose(tf.reshape(x, [groups, group, length, c]), [0, 2, 1, 3]), [cells, group, c]);
+  // Row b = k·G + j of [padded, T, c] at position t is member j of cell (k, t).
+  // byMember lays the rows out [group, cells, c] (member j of every cell together); byRow undoes [cells, group, c].
+  const byMember = (x: Tensor, c: number) => tf.reshape(tf.transpose(tf.reshape(x, [groups, group, length, c]), [1, 0, 2, 3]), [group, cells, c]);
   const byRow = (x: Tensor, c: number) => {
     const rows = tf.reshape(tf.transpose(tf.reshape(x, [groups, length, group, c]), [0, 2, 1, 3]), [padded, length, c]);
     return tf.reshape(padded === batch ? rows : tf.slice(rows, [0, 0, 0], [batch, length, c]), [batch * length, c]);
@@ -49,10 +50,14 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
     const mixWeights = tf.softmax(tf.transpose(tf.reshape(paddedLogits, [groups, group, length, experts]), [0, 2, 3, 1]));
     const weightsByCell = tf.reshape(mixWeights, [cells, experts, group]); // W [cells, E, group]
     const emitWeights = tf.transpose(weightsByCell, [0, 2, 1]); // Wᵀ [cells, group, E]
-    const tokensByCell = byCell(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [cells, group, d]
+    // The same weights member-major, [group, E, cells]: column j holds w[member j of k, ·, e].
+    const weightsByMember = tf.reshape(tf.transpose(mixWeights, [3, 2, 0, 1]), [group, experts, cells]);
+    const tokensByMember = byMember(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [group, cells, d]
 
-    // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t]: W @ H → [cells, E, d], then expert-major for step 5.
-    const mixed = tf.transpose(tf.matMul(weightsByCell, tokensByCell), [1, 0, 2]); // X [E, cells, d]
+    // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t], straight into the expert-major X [E, cells, d] of
+    // step 5 as G broadcast products: a group of 4 is far too short a sum for a matmul
+    // (wasm runs [cells, E, G] @ [cells, G, d] in its scalar loop, ~3× slower).
+    const mixed = memberSum(low, weightsByMember, tokensByMember); // X [E, cells, d]
     // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts, which
     // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
     const preActivation = tf.matMul(mixed, w1); // Z [E, cells, f]
@@ -61,15 +66,16 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
     // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: Wᵀ @ Y → [cells, group, d], back to rows.
     const out = byRow(tf.matMul(emitWeights, expertOut), d);
 
-    save([h, controller, w1, w2, weightsByCell, emitWeights, tokensByCell, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
+    save([h, controller, w1, w2, weightsByCell, emitWeights, weightsByMember, tokensByMember, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
     return {
       value: out,
       gradFunc: (dy, saved) => {
-        const [hS, controllerS, w1S, w2S, W, Wt, H, X, Z, A, Y, logitsS, inverseS] = saved;
-        const dOut = byCell(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [cells, group, d]
-        // 6. out = Wᵀ Y: dWᵀ = dOut Yᵀ, dY = W dOut.
+        const [hS, controllerS, w1S, w2S, W, Wt, WG, HG, X, Z, A, Y, logitsS, inverseS] = saved;
+        const dOutByMember = byMember(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [group, cells, d]
+        const dOut = tf.transpose(dOutByMember, [1, 0, 2]); // [cells, group, d]
+        // 6. out = Wᵀ Y: dWᵀ = dOut Yᵀ, dY = W dOut (as in step 4, G broadcast products).
         const dEmit = tf.matMul(dOut, tf.transpose(Y, [0, 2, 1])); // [cells, group, E]
-        const dY = tf.transpose(tf.matMul(W, dOut), [1, 0, 2]); // [E, cells, d]
+        const dY = memberSum(low, WG, dOutByMember); // [E, cells, d]
         // 5. per expert: Y = A w2, A = act(Z), Z = X w1.
         const dA = tf.matMul(dY, tf.transpose(w2S, [0, 2, 1]));
         const dw2 = tf.matMul(tf.transpose(A, [0, 2, 1]), dY);
@@ -77,7 +83,8 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
         const dX = tf.transpose(tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])), [1, 0, 2]); // [cells, E, d]
         const dw1 = tf.matMul(tf.transpose(X, [0, 2, 1]), dZ);
         // 4. X = W H: dW = dX Hᵀ (+ the emit path's dWᵀ transposed), dH = Wᵀ dX.
-        const dW = tf.add(tf.matMul(dX, tf.transpose(H, [0, 2, 1])), tf.transpose(dEmit, [0, 2, 1])); // [cells, E, group]
+        const tokensT = tf.transpose(HG, [1, 2, 0]); // Hᵀ [cells, d, group]
+        const dW = tf.add(tf.matMul(dX, tokensT), tf.transpose(dEmit, [0, 2, 1])); // [cells, E, group]
         const dTokens = byRow(tf.matMul(Wt, dX), d);
         // Softmax over the group: dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
         const dSoftmax = tf.mul(W, tf.sub(dW, tf.sum(tf.mul(dW, W), 2, true)));
@@ -92,6 +99,15 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
       },
     };
   });
+}
+
+/** Σ_j w[j] ⊙ x[j] for w `[group, E, cells]`, x `[group, cells, d]` → `[E, cells, d]`. */
+function memberSum(low: Lowering, w: Tensor, x: Tensor): Tensor {
+  const { tf } = low;
+  const [group, experts, cells] = w.shape as [number, number, number];
+  const weights = tf.split(w, group, 0);
+  const rows = tf.split(x, group, 0);
+  return tf.addN(weights.map((wj, j) => tf.mul(tf.reshape(wj, [experts, cells, 1]), rows[j])));
 }
 
 /** Appends rows filled with `value` along axis 0 up to `rows`. */
