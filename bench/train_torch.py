@@ -4,7 +4,7 @@
 The same model (SEMANTICS.md, from the model IR the bench writes) and the same
 recipe: mean next-token cross-entropy, clip_grad_norm_, torch.optim.AdamW with
 decay on matrices only. Times training steps on random ids and prints one JSON
-line: {"blas": ..., "matmul_gflops": ..., "threads": n, "results": [{model, step_ms, tokens_per_s}]}.
+line: {"blas": ..., "matmul_gflops": ..., "threads": n, "results": [{model, step_ms, cpu_ms, tokens_per_s}]}.
 
 Run with Debian's python and OpenBLAS (the reference BLAS runs ~7 GFLOP/s):
   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 \
@@ -170,10 +170,12 @@ def time_training(ir, recipe, warmup_steps, timed_steps):
     batch, context = recipe["batch"], recipe["context"]
     generator = torch.Generator().manual_seed(0)
     times = []
+    cpu_times = []
     losses = []
     for step in range(warmup_steps + timed_steps):
         ids = torch.randint(0, ir["vocab"], (batch, context + 1), generator=generator)
         start = time.perf_counter()
+        cpu_start = time.process_time()
         logits = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, ir["vocab"]), ids[:, 1:].reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -184,8 +186,11 @@ def time_training(ir, recipe, warmup_steps, timed_steps):
         losses.append(loss.item())
         if step >= warmup_steps:
             times.append(time.perf_counter() - start)
+            cpu_times.append(time.process_time() - cpu_start)
     step_s = statistics.median(times)
-    return {"model": ir["name"], "step_ms": step_s * 1000, "tokens_per_s": batch * context / step_s, "first_loss": losses[0]}
+    # CPU time of all threads: on a shared machine wall time swings with the load, CPU time less.
+    return {"model": ir["name"], "step_ms": step_s * 1000, "cpu_ms": statistics.median(cpu_times) * 1000,
+            "tokens_per_s": batch * context / step_s, "first_loss": losses[0]}
 
 
 def load_checkpoint(model, directory):
