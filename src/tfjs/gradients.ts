@@ -5,7 +5,7 @@
 // against finite differences. A gradient already registered (say, by the union
 // package) is left alone.
 import type * as tfc from "@tensorflow/tfjs-core";
-import type { TF, Tensor } from "./ops.js";
+import { sumRows, type TF, type Tensor } from "./ops.js";
 
 type NamedAttrs = tfc.NamedAttrMap;
 type GradFunc = (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrs) => Record<string, () => Tensor> | Array<() => Tensor>;
@@ -33,8 +33,8 @@ function swapLast(tf: TF, x: Tensor): Tensor {
 function gradients(tf: TF): Gradient[] {
   /**
    * Sums `dy` over the axes along which `shape` was broadcast, then gives it
-   * `shape`. The common case, a bias or scale broadcast over leading rows, is a
-   * ones-vector matmul: wasm's Sum over a leading axis transposes first and is slow.
+   * `shape`. The common case, a bias or scale broadcast over leading rows, is
+   * ops.sumRows: wasm's Sum over a leading axis transposes first and is slow.
    */
   const unbroadcast = (dy: Tensor, shape: number[]): Tensor => {
     const axes = tf.broadcast_util.getReductionAxes(shape, dy.shape);
@@ -42,8 +42,7 @@ function gradients(tf: TF): Gradient[] {
     // getReductionAxes aligns shapes from the right, so [d] against [N, d] reduces axis 0.
     if (axes.every((axis, i) => axis === i) && axes.length < dy.rank) {
       const rows = axes.reduce((n, axis) => n * dy.shape[axis], 1);
-      const ones = tf.ones([1, rows]) as tfc.Tensor2D;
-      return tf.reshape(tf.matMul(ones, tf.reshape(dy, [rows, dy.size / rows]) as tfc.Tensor2D), shape);
+      return tf.reshape(sumRows(tf, tf.reshape(dy, [rows, dy.size / rows])), shape);
     }
     return tf.reshape(tf.sum(dy, axes), shape);
   };
