@@ -48,8 +48,8 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
     const paddedLogits = padRows(low, logits, padded, PADDING);
     // [padded, T, E] → [groups, group, T, E] → [groups, T, E, group]: softmax over the last axis.
     const mixWeights = tf.softmax(tf.transpose(tf.reshape(paddedLogits, [groups, group, length, experts]), [0, 2, 3, 1]));
-    const weightsByCell = tf.reshape(mixWeights, [cells, experts, group]); // W [cells, E, group]
-    const emitWeights = tf.transpose(weightsByCell, [0, 2, 1]); // Wᵀ [cells, group, E]
+    // Wᵀ [cells, group, E] for step 6's matmul.
+    const emitWeights = tf.reshape(tf.transpose(mixWeights, [0, 1, 3, 2]), [cells, group, experts]);
     // The same weights member-major, [group, E, cells]: column j holds w[member j of k, ·, e].
     const weightsByMember = tf.reshape(tf.transpose(mixWeights, [3, 2, 0, 1]), [group, experts, cells]);
     const tokensByMember = byMember(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [group, cells, d]
@@ -62,33 +62,36 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
     // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
     const preActivation = tf.matMul(mixed, w1); // Z [E, cells, f]
     const hidden = ops.activation(layer.activation, preActivation); // A
-    const expertOut = tf.transpose(tf.matMul(hidden, w2), [1, 0, 2]); // Y [cells, E, d]
+    const expertOut = tf.matMul(hidden, w2); // Y [E, cells, d]
     // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: Wᵀ @ Y → [cells, group, d], back to rows.
-    const out = byRow(tf.matMul(emitWeights, expertOut), d);
+    const out = byRow(tf.matMul(emitWeights, tf.transpose(expertOut, [1, 0, 2])), d);
 
-    save([h, controller, w1, w2, weightsByCell, emitWeights, weightsByMember, tokensByMember, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
+    save([h, controller, w1, w2, emitWeights, weightsByMember, tokensByMember, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
     return {
       value: out,
       gradFunc: (dy, saved) => {
-        const [hS, controllerS, w1S, w2S, W, Wt, WG, HG, X, Z, A, Y, logitsS, inverseS] = saved;
-        const dOutByMember = byMember(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [group, cells, d]
-        const dOut = tf.transpose(dOutByMember, [1, 0, 2]); // [cells, group, d]
-        // 6. out = Wᵀ Y: dWᵀ = dOut Yᵀ, dY = W dOut (as in step 4, G broadcast products).
-        const dEmit = tf.matMul(dOut, tf.transpose(Y, [0, 2, 1])); // [cells, group, E]
-        const dY = memberSum(low, WG, dOutByMember); // [E, cells, d]
+        const [hS, controllerS, w1S, w2S, Wt, WG, HG, X, Z, A, Y, logitsS, inverseS] = saved;
+        const dOut = byMember(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [group, cells, d]
+        // 6. out = Wᵀ Y: dY = W dOut as G broadcast products (as in step 4).
+        const dY = memberSum(low, WG, dOut); // [E, cells, d]
         // 5. per expert: Y = A w2, A = act(Z), Z = X w1.
         const dA = tf.matMul(dY, tf.transpose(w2S, [0, 2, 1]));
         const dw2 = tf.matMul(tf.transpose(A, [0, 2, 1]), dY);
         const dZ = ops.activationGrad(layer.activation, Z, dA);
-        const dX = tf.transpose(tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])), [1, 0, 2]); // [cells, E, d]
+        const dX = tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])); // [E, cells, d]
         const dw1 = tf.matMul(tf.transpose(X, [0, 2, 1]), dZ);
-        // 4. X = W H: dW = dX Hᵀ (+ the emit path's dWᵀ transposed), dH = Wᵀ dX.
-        const tokensT = tf.transpose(HG, [1, 2, 0]); // Hᵀ [cells, d, group]
-        const dW = tf.add(tf.matMul(dX, tokensT), tf.transpose(dEmit, [0, 2, 1])); // [cells, E, group]
-        const dTokens = byRow(tf.matMul(Wt, dX), d);
-        // Softmax over the group: dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
-        const dSoftmax = tf.mul(W, tf.sub(dW, tf.sum(tf.mul(dW, W), 2, true)));
-        const dLogits = byRow(tf.transpose(dSoftmax, [0, 2, 1]), experts); // [B·T, E] of the scaled logits
+        // 4. X = W H: dH = Wᵀ dX (a sum over E: a matmul).
+        const dTokens = byRow(tf.matMul(Wt, tf.transpose(dX, [1, 0, 2])), d);
+        // Both paths' weight gradient, member-major [group, E, cells]: a sum over d per member,
+        // dw[j] = Σ_c dX ⊙ h[j] (step 4) + Y ⊙ dOut[j] (step 6).
+        const tokens = tf.split(HG, group, 0);
+        const dOuts = tf.split(dOut, group, 0);
+        const dW = tf.stack(tokens.map((hj, j) => tf.sum(tf.add(tf.mul(dX, hj), tf.mul(Y, dOuts[j])), 2)));
+        // Softmax over the group (axis 0 here): dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
+        const dSoftmax = tf.mul(WG, tf.sub(dW, tf.sum(tf.mul(dW, WG), 0, true)));
+        // [group, E, groups, T] → [groups, group, T, E] = [padded, T, E] → [B·T, E] of the scaled logits.
+        const dPadded = tf.reshape(tf.transpose(tf.reshape(dSoftmax, [group, experts, groups, length]), [2, 0, 3, 1]), [padded, length, experts]);
+        const dLogits = tf.reshape(padded === batch ? dPadded : tf.slice(dPadded, [0, 0, 0], [batch, length, experts]), [batch * length, experts]);
         const dRaw = tf.mul(dLogits, inverseS ?? (fixedInverse as number));
         const dController = tf.matMul(transpose2d(tf, hS as Tensor2D), dRaw as Tensor2D);
         const dh = tf.add(dTokens, tf.matMul(dRaw as Tensor2D, transpose2d(tf, controllerS as Tensor2D)));
