@@ -8,7 +8,8 @@
 // Layout, with k = groups, N = k·T mixed tokens per expert:
 //   h [Bp, T, d] → [k, T, G, d];  w = softmax over G of logits/τ, [k, T, E, G]
 //   mix:    m [k, T, E, d] = w [k, T, E, G] @ h [k, T, G, d]
-//   expert: y [E, N, d] = act(m [E, N, d] @ w1 [E, d, f]) @ w2 [E, f, d]   (E batched GEMMs)
+//   expert: y [E, N, d] = act(m [E, N, d] @ w1 [E, d, f]) @ w2 [E, f, d]   (E batched GEMMs;
+//           m [N, E, d] is read as [E, N, d] by a strided-batch FusedMatMul, no copy)
 //   emit:   out [k, T, G, d] = wᵀ [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
 import type { MixtureOfTokensLayer } from "../ir/model.js";
 import { DataType } from "./builder.js";
@@ -38,11 +39,13 @@ export function lowerMixtureOfTokens(ctx: Lowering, h: string, layer: MixtureOfT
   const weights = layer.mixing === "hard" ? hardWeights(ctx, masked, group) : b.node("Softmax", [masked], { axis: -1 });
   const mixed = b.matmul(weights, tokens); // [k, T, E, d]
 
-  const perExpert = b.reshape(b.transpose(mixed, [2, 0, 1, 3]), [experts, -1, d]); // [E, N, d]
-  const hidden = activate(b, b.matmul(perExpert, p("w1")), layer.activation);
+  // The N·E·d tensors are never transposed in memory: a Transpose feeding a MatMul
+  // becomes one FusedMatMul that reads the batch strided (transBatchA/B). The
+  // experts read the mixed tokens [N, E, d] as [E, N, d]; the emit reads y
+  // [E, N, d] as [k, T, E, d].
+  const hidden = activate(b, b.matmul(b.transpose(b.reshape(mixed, [-1, experts, d]), [1, 0, 2]), p("w1")), layer.activation); // [E, N, f]
   const expertOut = b.matmul(hidden, p("w2")); // [E, N, d]
   const byPosition = b.transpose(b.reshape(expertOut, b.shape([experts, groups, length, d])), [1, 2, 0, 3]); // [k, T, E, d]
-
   const emitted = b.matmul(b.transpose(weights, [0, 1, 3, 2]), byPosition); // [k, T, G, d]
   const rows = b.reshape(b.transpose(emitted, [0, 2, 1, 3]), b.shape([-1, length, d])); // [Bp, T, d]
   return b.node("Slice", [rows, b.int64([0]), b.node("Unsqueeze", [batch, b.int64([0])]), b.int64([0])]);
