@@ -7,7 +7,16 @@
 // system) divided by the thread count. On a quiet machine they agree; on a shared
 // one the wall clock includes waiting for a core, while CPU time shows the work.
 //
-// Run: npx tsc -p . && node dist/bench/inference.js [--batch 32] [--torch-batch N] [--repeats 2] [--threads N] [--models mot_paper,tiny]
+// Memory: each forward pass of the paper model at 32×256 returns 1.65 GB of logits.
+// onnxruntime-node 1.30 copies every output into a fresh JS ArrayBuffer (also when
+// `run` is given preallocated output tensors: ORT writes into them, then the
+// binding copies again), and glibc serves a block that large with a fresh mmap,
+// so the kernel zeroed ~400k new pages per run: ~25% of the CPU time, none of it
+// ORT's work. The bench therefore runs itself (and PyTorch, which allocates its
+// logits the same way) with glibc told to keep large blocks on the heap and reuse
+// them (GLIBC_TUNABLES below); `--default-malloc` measures without it.
+//
+// Run: npx tsc -p . && node dist/bench/inference.js [--batch 32] [--torch-batch N] [--repeats 2] [--threads N] [--models mot_paper,tiny] [--default-malloc]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -284,7 +293,7 @@ const tokens = ([b, t]: [number, number]) => b * t;
 function report(rows: Row[], peaks: Timing[], options: Options, load: string): void {
   const peak: Timing = { wall: Math.max(...peaks.map((p) => p.wall)), cpu: Math.max(...peaks.map((p) => p.cpu)) };
   console.log(`motc inference benchmark — onnxruntime-node CPU, ${options.threads} intra-op threads (spinning off); best of ≥${options.repeats} runs after a warm-up`);
-  console.log(`load average: ${load}`);
+  console.log(`load average: ${load}; malloc: ${process.env.GLIBC_TUNABLES === MALLOC_TUNABLES ? `GLIBC_TUNABLES=${MALLOC_TUNABLES} (ORT and PyTorch)` : "glibc defaults (--default-malloc)"}`);
   console.log(`fp32 matmul peak (ORT, one 2048³ MatMul, measured ${peaks.length}×): ${peaks.map((p) => p.wall.toFixed(1)).join(", ")} GFLOP/s wall; ${peaks.map((p) => p.cpu.toFixed(1)).join(", ")} per-thread CPU time; utilisation uses the highest of each\n`);
   for (const clock of ["wall", "cpu"] as const) {
     console.log(clock === "wall" ? "Wall clock:" : "\nCPU time (all threads' user + system ÷ threads; what the run would take with the cores to itself):");
@@ -326,7 +335,21 @@ function report(rows: Row[], peaks: Timing[], options: Options, load: string): v
   console.log("Goals: ORT ≥ 1.5× PyTorch eager; utilisation ≥ 50% at batch 32 × 256; MoT's time share ≤ its FLOP share.");
 }
 
+/** glibc malloc: blocks up to 4 GiB come from the heap and freed memory stays there for the next run. */
+const MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296";
+
+/** Re-runs this bench under MALLOC_TUNABLES (tunables are read at process start); true when it did. */
+function reexecWithMallocTunables(): boolean {
+  if (process.argv.includes("--default-malloc") || process.env.GLIBC_TUNABLES === MALLOC_TUNABLES) return false;
+  const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit", env: { ...process.env, GLIBC_TUNABLES: MALLOC_TUNABLES },
+  });
+  process.exitCode = result.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (reexecWithMallocTunables()) return;
   const options = parseArgs(process.argv.slice(2));
   const models = loadModels();
   const loadBefore = loadavg()[0].toFixed(1);
