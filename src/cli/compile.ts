@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command("compile")
     .description("compile a model to an ONNX inference graph (DIR/NAME.onnx)")
     .argument("<file>", "a .mot spec")
-    .option("--model <name>", "which model of the file (default: the first)")
+    .option("-m, --model <name>", "which model of the file (default: the first)")
     .option("--out <dir>", "output directory", "out")
     .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")

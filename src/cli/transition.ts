@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .command("transition")
     .description("turn a trained MoT model into its token-choice MoE twin (controller → router): a new spec and checkpoint to fine-tune")
     .argument("<file>", ".mot spec")
-    .option("--model <name>", "the MoT model (default: the file's first)")
+    .option("-m, --model <name>", "the MoT model (default: the file's first)")
     .requiredOption("--weights <dir>", "its trained checkpoint (e.g. out/NAME.train)")
     .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)")
     .option("--topk <k>", "experts per token (default 1)", positiveInteger)

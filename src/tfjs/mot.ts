@@ -17,6 +17,8 @@ const PADDING = -1e9;
 export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: Tensor, batch: number, length: number): Tensor {
   const p = (name: string) => low.param(`layers.${layer.index}.mot.${name}`);
   const weights = [p("controller"), p("w1"), p("w2")];
+  // The hard (τ → 0) form exists only as an inference lowering (compile --no-mix=hard).
+  if (layer.mixing === "hard") throw new Error(`internal: layers.${layer.index} has hard mixing, which has no training graph`);
   if (layer.temp.kind === "fixed") return motLayer(low, layer, batch, length, 1 / layer.temp.value)(h, ...weights);
   return motLayer(low, layer, batch, length, undefined)(h, ...weights, p("log_temp"));
 }
