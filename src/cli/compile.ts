@@ -1,5 +1,7 @@
-// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--opset N] [--kv-cache] [--fp16] [--no-mix[=group1|hard]]
-// Writes DIR/NAME.onnx (and DIR/NAME.onnx.data when the weights pass 2 GB), atomically.
+// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--target onnx|tfjs]
+//                   [--opset N] [--kv-cache] [--fp16] [--no-mix[=group1|hard]]
+// Writes DIR/NAME.onnx (and DIR/NAME.onnx.data when the weights pass 2 GB), or with
+// --target tfjs the training graph DIR/NAME.tfjs/{model.json,weights.bin}, atomically.
 import { Option, type Command } from "commander";
 import { freemem } from "node:os";
 import { join } from "node:path";
@@ -16,6 +18,7 @@ interface CompileFlags {
   weights?: string;
   seed?: string;
   opset: string;
+  target: "onnx" | "tfjs";
   kvCache?: boolean;
   fp16?: boolean;
   /** `--no-mix[=MODE]`: true without it, false for a bare `--no-mix`, else the mode. */
@@ -31,6 +34,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "output directory", "out")
     .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
+    .addOption(new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact").choices(["onnx", "tfjs"]).default("onnx"))
     .option("--opset <n>", "ONNX opset (17 or later)", "17")
     .option("--kv-cache", "decoder form: past_key_values inputs and present outputs")
     .option("--fp16", "store the weights as float16 (compute stays float32)")
@@ -53,6 +57,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   checkMemory(model, params, flags.fp16 ?? false);
 
   const weights = await loadWeights(model, flags.weights, seedFlag ?? model.recipe?.seed ?? 0);
+  if (flags.target === "tfjs") return writeTfjs(model, weights, file, flags, params);
   const { lowerToOnnxFiles } = await import("../onnx/index.js");
   const path = join(flags.out, `${model.name}.onnx`);
   const externalLocation = `${model.name}.onnx.data`;
@@ -66,6 +71,22 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const bytes = writes.reduce((sum, w) => sum + w.chunks.reduce((s, c) => s + c.byteLength, 0), 0);
   const external = files.external ? ` (weights in ${externalLocation})` : "";
   process.stdout.write(`${path}${external}  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params\n`);
+}
+
+async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: CompileFlags, params: number): Promise<void> {
+  const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
+  if (onnxOnly.length > 0) throw new UserError(`${onnxOnly.join(", ")} applies to --target onnx only`, 2);
+  const { tfjsArtifact } = await import("../tfjs/artifact.js");
+  const { version } = await import("./version.js");
+  const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
+  const dir = join(flags.out, `${model.name}.tfjs`);
+  const encoder = new TextEncoder();
+  writeFilesAtomic([
+    { path: join(dir, "weights.bin"), chunks: artifact.weightsBin },
+    { path: join(dir, "model.json"), chunks: [encoder.encode(artifact.modelJson)] },
+  ]);
+  const bytes = artifact.weightsBin.reduce((sum, c) => sum + c.byteLength, 0);
+  process.stdout.write(`${dir}/  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params (tfjs training graph)\n`);
 }
 
 async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
