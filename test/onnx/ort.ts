@@ -3,7 +3,8 @@
 import * as ort from "onnxruntime-node";
 import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR } from "../../src/ir/model.js";
-import { Random } from "../../src/ir/random.js";
+
+export { maxAbsDifference, randomIds } from "../support/numbers.js";
 
 export async function cpuSession(model: Uint8Array | string): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, executionProviders: ["cpu"], intraOpNumThreads: 1 };
@@ -18,12 +19,6 @@ export function idsTensor(ids: number[][]): ort.Tensor {
 export async function runLogits(session: ort.InferenceSession, ids: number[][]): Promise<Float32Array> {
   const result = await session.run({ input_ids: idsTensor(ids) });
   return result.logits.data as Float32Array;
-}
-
-/** Seeded random ids [batch][length] below `vocab`. */
-export function randomIds(vocab: number, batch: number, length: number, seed: number): number[][] {
-  const random = new Random(seed, "ids");
-  return Array.from({ length: batch }, () => Array.from({ length }, () => random.int(vocab)));
 }
 
 /**
@@ -48,11 +43,4 @@ export function unevenBatch(model: ModelIR): number {
   if (groups.length === 0) return 5;
   const largest = Math.max(...groups);
   for (let batch = Math.max(largest + 1, 4); ; batch++) if (groups.every((g) => batch % g !== 0)) return batch;
-}
-
-export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
 }

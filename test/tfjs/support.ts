@@ -8,6 +8,8 @@ import { Random } from "../../src/ir/random.js";
 import { selectBackend, type BackendPreference, type TF } from "../../src/tfjs/index.js";
 import { referenceLogits } from "../reference/forward.js";
 
+export { maxAbsDifference, randomIds } from "../support/numbers.js";
+
 export async function backend(preference: BackendPreference): Promise<TF> {
   const { tf, name } = await selectBackend(preference, () => {});
   if (name !== preference) throw new Error(`asked for ${preference}, got ${name}`);
@@ -85,11 +87,6 @@ function noiseSource(random: Random, size: number): (i: number) => number {
   return (i) => table[((i % TABLE) * 40503 + offset) % TABLE];
 }
 
-export function randomIds(vocab: number, batch: number, length: number, seed: number): number[][] {
-  const random = new Random(seed, "ids");
-  return Array.from({ length: batch }, () => Array.from({ length }, () => random.int(vocab)));
-}
-
 /** Mean next-token cross-entropy of the float64 reference logits. */
 export function referenceLoss(m: ModelIR, weights: Weights, ids: number[][], targets: number[][]): number {
   const logits = referenceLogits(m, weights, ids);
@@ -104,11 +101,4 @@ export function referenceLoss(m: ModelIR, weights: Weights, ids: number[][], tar
     total += max + Math.log(sum) - row[flatTargets[r]];
   }
   return total / flatTargets.length;
-}
-
-export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
 }
