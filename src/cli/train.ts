@@ -1,10 +1,11 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
 // writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/).
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { UserError } from "./io.js";
+import { nonNegativeInteger, positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
 interface TrainFlags {
@@ -105,22 +106,4 @@ export function effectiveRecipe(model: ModelIR, flags: Partial<TrainFlags>): Rec
     evalEvery: flags.evalEvery ?? base.evalEvery,
     checkpointEvery: flags.checkpointEvery ?? base.checkpointEvery,
   };
-}
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`expected a positive whole number, got '${text}'`);
-  return value;
-}
-
-function nonNegativeInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got '${text}'`);
-  return value;
-}
-
-function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a positive number, got '${text}'`);
-  return value;
 }

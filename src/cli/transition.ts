@@ -4,10 +4,11 @@
 // `motc train DIR/NAME_tc.mot --resume-from DIR/NAME_tc.train`.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
 import { UserError, describeFsError } from "./io.js";
+import { positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
 interface TransitionFlags {
@@ -100,16 +101,4 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
-}
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`expected a positive whole number, got '${text}'`);
-  return value;
-}
-
-function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`expected a positive number, got '${text}'`);
-  return value;
 }
