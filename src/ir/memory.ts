@@ -14,7 +14,7 @@
 //     head       2·d + 2·vocab                       (input, norm; logits and softmax)
 // Norm statistics, dropout masks and framework workspace are left out: it is a
 // lower bound meant for comparing models, not for sizing a GPU to the byte.
-import type { ModelIR, Sublayer } from "../ir/model.js";
+import type { ModelIR, Sublayer } from "./model.js";
 
 export interface TrainingMemory {
   batch: number;
@@ -52,16 +52,4 @@ export function sublayerActivationFloats(layer: Sublayer, d: number, context: nu
       return 2 * d + layer.experts + perToken * (2 * layer.expertSize + d);
     }
   }
-}
-
-/** 342_884_352 → "327.0 MiB" */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
