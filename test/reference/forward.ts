@@ -112,7 +112,7 @@ function linear(x: Float64Array, rows: number, inSize: number, weight: Float32Ar
   return y;
 }
 
-function act(activation: Activation, v: number): number {
+export function act(activation: Activation, v: number): number {
   return activation === "relu" ? Math.max(0, v) : 0.5 * v * (1 + erf(v / Math.SQRT2));
 }
 
@@ -197,7 +197,7 @@ function mixtureOfTokens(w: Lookup, layer: MixtureOfTokensLayer, h: Float64Array
   return out;
 }
 
-function softmax(values: Float64Array): Float64Array {
+export function softmax(values: Float64Array): Float64Array {
   const max = Math.max(...values);
   const exps = values.map((v) => Math.exp(v - max));
   const total = exps.reduce((s, v) => s + v, 0);

@@ -10,8 +10,8 @@
 // - expert_choice: k = ceil(capacity · G / E) from the full group size G; a
 //   leftover group of r < G rows gives each expert min(k, r) rows. Ties in p[·, e]:
 //   the lower row first. Same in training and inference, no auxiliary loss.
-import type { Activation, MixtureOfExpertsLayer } from "../../src/ir/model.js";
-import { erf } from "./forward.js"; // a cycle, but only functions cross it, called after both load
+import type { MixtureOfExpertsLayer } from "../../src/ir/model.js";
+import { act, softmax } from "./forward.js"; // a cycle, but only functions cross it, called after both load
 
 type Lookup = (name: string) => Float32Array;
 
@@ -91,15 +91,4 @@ function matVec(x: Float64Array, inSize: number, weight: Float32Array, outSize: 
   const y = new Float64Array(outSize);
   for (let i = 0; i < inSize; i++) for (let o = 0; o < outSize; o++) y[o] += x[i] * weight[offset + i * outSize + o];
   return y;
-}
-
-function softmax(values: Float64Array): Float64Array {
-  const max = Math.max(...values);
-  const exps = values.map((v) => Math.exp(v - max));
-  const total = exps.reduce((s, v) => s + v, 0);
-  return exps.map((v) => v / total);
-}
-
-function act(activation: Activation, v: number): number {
-  return activation === "relu" ? Math.max(0, v) : 0.5 * v * (1 + erf(v / Math.SQRT2));
 }
