@@ -1,7 +1,8 @@
 // motc summary FILE [--model NAME] [--format text|markdown|json] [--batch N] —
 // a layer table per model with totals and training memory (src/review/summary.ts).
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { renderSummaries, summarize, type SummaryFormat } from "../review/summary.js";
+import { positiveInteger } from "./numbers.js";
 import { loadSpec, selectModel } from "./spec.js";
 
 interface SummaryOptions {
@@ -25,10 +26,3 @@ export function register(program: Command): void {
     });
 }
 
-export function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError("expected a positive whole number");
-  }
-  return value;
-}

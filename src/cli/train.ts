@@ -4,6 +4,7 @@ import { Option, type Command } from "commander";
 import { resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
+import { BACKENDS } from "../tfjs/backend.js";
 import { UserError } from "./io.js";
 import { nonNegativeInteger, positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .option("--lr <x>", "peak learning rate (recipe: lr)", positiveNumber)
     .option("--seed <n>", "seed of initialisation, data order and dropout (recipe: seed)", nonNegativeInteger)
     .option("--out <dir>", "output directory (default: out/NAME.train/)")
-    .addOption(new Option("--backend <name>", "tfjs backend").choices(["auto", "tensorflow", "webgpu", "wasm", "cpu"]).default("auto"))
+    .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKENDS).default("auto"))
     .option("--resume", "continue from the checkpoint in --out")
     .option("--resume-from <dir>", "start from the weights of this checkpoint (e.g. from motc transition) with a new optimizer, at step 0")
     .addOption(new Option("--tokenizer <name>", "tokenizer (default: bytes, or gpt2 for vocab ≥ 50257)").choices(["bytes", "gpt2"]))
