@@ -15,14 +15,13 @@ import { readText } from "../src/cli/io.js";
 import { initialWeights } from "../src/ir/init.js";
 import type { ModelIR, Recipe } from "../src/ir/model.js";
 import { modelCost } from "../src/ir/cost.js";
-import { parameterTable } from "../src/ir/params.js";
 import { createTrainingGraph, selectBackend, type BackendPreference } from "../src/tfjs/index.js";
 import { BROWN, BatchSampler, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
 import { learningRate } from "../src/train/schedule.js";
 import { bytesTokenizer } from "../src/train/tokenizer.js";
-import { trainStep } from "../src/train/loop.js";
-import { AdamW } from "../src/train/optimizer.js";
+import { optimizerFor, trainStep } from "../src/train/loop.js";
+import { writeParityBatches } from "./torch-parity.js";
 import { Random } from "../src/ir/random.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,8 +78,7 @@ async function timeTfjs(backend: BackendPreference, models: ModelIR[], recipe: R
   const rows: Row[] = [];
   for (const model of models) {
     const graph = createTrainingGraph(tf, model, initialWeights(model, recipe.seed), { seed: recipe.seed });
-    const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
-    const optimizer = new AdamW(tf, [...graph.variables].map(([n, variable]) => ({ name: n, variable, decay: decays.get(n)! })), recipe.optimizer);
+    const optimizer = optimizerFor(tf, model, graph, recipe);
     const random = new Random(0, "bench");
     // The plain JS backend runs ~1 GFLOP/s (seconds a step): one step after one is enough.
     const [warmup, timed] = name === "cpu" ? [1, 1] : [warmupSteps, timedSteps];
@@ -140,22 +138,13 @@ async function parity(models: ModelIR[], recipe: Recipe, steps: number): Promise
   const batches = Array.from({ length: steps }, () => sampler.next());
   const lrs = batches.map((_, i) => learningRate(recipe, i + 1));
   const dir = mkdtempSync(join(tmpdir(), "motc-bench-parity-"));
-  const packed = new Int32Array(steps * recipe.batch * (recipe.context + 1));
-  batches.forEach((batch, s) => {
-    for (let b = 0; b < recipe.batch; b++) {
-      const row = (s * recipe.batch + b) * (recipe.context + 1);
-      packed.set(batch.inputs.subarray(b * recipe.context, (b + 1) * recipe.context), row);
-      packed[row + recipe.context] = batch.targets[(b + 1) * recipe.context - 1];
-    }
-  });
-  writeFileSync(join(dir, "batches.bin"), new Uint8Array(packed.buffer));
+  writeParityBatches(join(dir, "batches.bin"), batches, recipe);
   const lines: string[] = [];
   for (const model of models) {
     const weights = initialWeights(model, recipe.seed);
     writeCheckpoint(join(dir, model.name), model, 0, weights);
     const graph = createTrainingGraph(tf, model, weights, { seed: recipe.seed });
-    const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
-    const optimizer = new AdamW(tf, [...graph.variables].map(([n, variable]) => ({ name: n, variable, decay: decays.get(n)! })), recipe.optimizer);
+    const optimizer = optimizerFor(tf, model, graph, recipe);
     const ours = batches.map((batch, i) => trainStep(tf, graph, optimizer, batch, lrs[i], recipe.clip).loss);
     optimizer.dispose();
     graph.dispose();

@@ -83,9 +83,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
 
   const { tf, name: backend } = await selectBackend(run.backend, run.print);
   const graph = createTrainingGraph(tf, model, resumed?.weights ?? run.startFrom ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
-  const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
-  const params = [...graph.variables].map(([name, variable]) => ({ name, variable, decay: decays.get(name) ?? false }));
-  const optimizer = new AdamW(tf, params, recipe.optimizer);
+  const optimizer = optimizerFor(tf, model, graph, recipe);
   let step = 0;
   if (resumed) {
     optimizer.importState(resumed.optimizer);
@@ -194,6 +192,13 @@ export interface StepResult {
   gradNorm: number;
   /** False when the loss or gradients were not finite: the weights were left alone. */
   applied: boolean;
+}
+
+/** AdamW over a graph's variables, decaying exactly the parameters the table marks (matrices). */
+export function optimizerFor(tf: Tf, model: ModelIR, graph: TrainingGraph, recipe: Recipe): AdamW {
+  const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
+  const params = [...graph.variables].map(([name, variable]) => ({ name, variable, decay: decays.get(name) ?? false }));
+  return new AdamW(tf, params, recipe.optimizer);
 }
 
 export function trainStep(tf: Tf, graph: TrainingGraph, optimizer: AdamW, batch: Batch, lr: number, clip: number): StepResult {

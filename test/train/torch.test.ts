@@ -8,14 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { initialWeights } from "../../src/ir/init.js";
-import { parameterTable } from "../../src/ir/params.js";
 import { createTrainingGraph, selectBackend } from "../../src/tfjs/index.js";
 import { writeCheckpoint } from "../../src/train/checkpoint.js";
 import { BatchSampler } from "../../src/train/data.js";
-import { trainStep } from "../../src/train/loop.js";
-import { AdamW } from "../../src/train/optimizer.js";
+import { optimizerFor, trainStep } from "../../src/train/loop.js";
 import { learningRate } from "../../src/train/schedule.js";
 import { bytesTokenizer } from "../../src/train/tokenizer.js";
+import { writeParityBatches } from "../../bench/torch-parity.js";
 import { repoRoot } from "../support/cli.js";
 import { smallModel, smallRecipe } from "./fixture.js";
 
@@ -31,15 +30,7 @@ test("10 training steps match PyTorch's loss curve to 1e-4", { skip: hasTorch ? 
     const sampler = new BatchSampler(Int32Array.from(bytesTokenizer.encode(text)), recipe.batch, recipe.context, recipe.seed);
     const batches = Array.from({ length: recipe.steps }, () => sampler.next());
     const lrs = batches.map((_, i) => learningRate(recipe, i + 1));
-    const packed = new Int32Array(recipe.steps * recipe.batch * (recipe.context + 1));
-    batches.forEach((batch, s) => {
-      for (let b = 0; b < recipe.batch; b++) {
-        const row = (s * recipe.batch + b) * (recipe.context + 1);
-        packed.set(batch.inputs.subarray(b * recipe.context, (b + 1) * recipe.context), row);
-        packed[row + recipe.context] = batch.targets[(b + 1) * recipe.context - 1];
-      }
-    });
-    writeFileSync(join(dir, "batches.bin"), new Uint8Array(packed.buffer));
+    writeParityBatches(join(dir, "batches.bin"), batches, recipe);
     const weights = initialWeights(model, recipe.seed);
     writeCheckpoint(join(dir, "start"), model, 0, weights);
     const config = { models: [model], recipe, threads: 1, parity: { checkpoint: join(dir, "start"), batches: join(dir, "batches.bin"), lrs } };
@@ -50,8 +41,7 @@ test("10 training steps match PyTorch's loss curve to 1e-4", { skip: hasTorch ? 
 
     const { tf } = await selectBackend((process.env.MOTC_TEST_BACKEND ?? "wasm") as "wasm", () => {});
     const graph = createTrainingGraph(tf, model, weights, { seed: recipe.seed });
-    const decays = new Map(parameterTable(model).map((p) => [p.name, p.decay]));
-    const optimizer = new AdamW(tf, [...graph.variables].map(([name, variable]) => ({ name, variable, decay: decays.get(name)! })), recipe.optimizer);
+    const optimizer = optimizerFor(tf, model, graph, recipe);
     const ours = batches.map((batch, i) => trainStep(tf, graph, optimizer, batch, lrs[i], recipe.clip).loss);
     optimizer.dispose();
     graph.dispose();
