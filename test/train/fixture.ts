@@ -1,5 +1,6 @@
 // A very small model for training tests, built as checked IR so these tests do
-// not depend on the parser: the same model as test/fixtures/train/small.mot.
+// not depend on the parser: the model of test/fixtures/train/small.mot (its
+// recipe here runs 40 steps by default, where the file's CLI runs take 12).
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 
 export function smallRecipe(overrides: Partial<Recipe> = {}): Recipe {
