@@ -159,14 +159,31 @@ def matmul_gflops(n=512, repeats=20):
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def time_training(ir, recipe, warmup_steps, timed_steps):
-    model = Model(ir, recipe["seed"])
+def adamw(model, recipe, lr):
+    """torch.optim.AdamW with motc's decoupled decay on matrices only (model.decay)."""
     opt = recipe["optimizer"]
     groups = [
         {"params": [p for n, p in model.p.items() if n in model.decay], "weight_decay": opt["weightDecay"]},
         {"params": [p for n, p in model.p.items() if n not in model.decay], "weight_decay": 0.0},
     ]
-    optimizer = torch.optim.AdamW(groups, lr=recipe["lr"], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
+    return torch.optim.AdamW(groups, lr=lr, betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
+
+
+def train_step(model, optimizer, ids, vocab, clip):
+    """One step on rows of context + 1 tokens: next-token cross-entropy, clip, update. Returns the loss."""
+    logits = model(ids[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, vocab), ids[:, 1:].reshape(-1))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item()
+
+
+def time_training(ir, recipe, warmup_steps, timed_steps):
+    model = Model(ir, recipe["seed"])
+    optimizer = adamw(model, recipe, recipe["lr"])
     batch, context = recipe["batch"], recipe["context"]
     generator = torch.Generator().manual_seed(0)
     times = []
@@ -176,14 +193,7 @@ def time_training(ir, recipe, warmup_steps, timed_steps):
         ids = torch.randint(0, ir["vocab"], (batch, context + 1), generator=generator)
         start = time.perf_counter()
         cpu_start = time.process_time()
-        logits = model(ids[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, ir["vocab"]), ids[:, 1:].reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if recipe["clip"] > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["clip"])
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, optimizer, ids, ir["vocab"], recipe["clip"]))
         if step >= warmup_steps:
             times.append(time.perf_counter() - start)
             cpu_times.append(time.process_time() - cpu_start)
@@ -208,12 +218,7 @@ def parity_losses(ir, recipe, directory, batches_path, lrs):
     """Trains from the checkpoint in `directory` on the given batches and learning rates; returns the losses."""
     model = Model(ir, recipe["seed"])
     load_checkpoint(model, directory)
-    opt = recipe["optimizer"]
-    groups = [
-        {"params": [p for n, p in model.p.items() if n in model.decay], "weight_decay": opt["weightDecay"]},
-        {"params": [p for n, p in model.p.items() if n not in model.decay], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=lrs[0], betas=(opt["beta1"], opt["beta2"]), eps=opt["eps"])
+    optimizer = adamw(model, recipe, lrs[0])
     batch, context = recipe["batch"], recipe["context"]
     data = torch.frombuffer(bytearray(open(batches_path, "rb").read()), dtype=torch.int32).long()
     data = data.reshape(len(lrs), batch, context + 1)
@@ -222,14 +227,7 @@ def parity_losses(ir, recipe, directory, batches_path, lrs):
         for group in optimizer.param_groups:
             group["lr"] = lr
         ids = data[step]
-        logits = model(ids[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, ir["vocab"]), ids[:, 1:].reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if recipe["clip"] > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), recipe["clip"])
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(train_step(model, optimizer, ids, ir["vocab"], recipe["clip"]))
     return losses
 
 
