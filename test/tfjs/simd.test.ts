@@ -1,0 +1,101 @@
+// motc's SIMD batched matmul (src/tfjs/simd.ts): every block shape and edge
+// against a float64 product, on its own memory and inside tfjs' wasm heap.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { batchedMatMulFor, batchedMatMulModule } from "../../src/tfjs/simd.js";
+import { backend } from "./support.js";
+
+/** Deterministic values in [-1, 1) with no simple pattern. */
+function values(count: number, seed: number): Float32Array {
+  return Float32Array.from({ length: count }, (_, i) => Math.sin(i * 0.7371 + seed * 1.913) * Math.cos(i * 0.113 + seed));
+}
+
+/** C = A @ B per item in float64, B shared when it holds one item. */
+function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number): Float64Array {
+  const shared = b.length === k * n;
+  const c = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    const bBase = shared ? 0 : t * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let q = 0; q < k; q++) sum += a[t * m * k + i * k + q] * b[bBase + q * n + j];
+        c[t * m * n + i * n + j] = sum;
+      }
+    }
+  }
+  return c;
+}
+
+function maxError(actual: Float32Array, expected: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  return worst;
+}
+
+test("the module is valid WebAssembly and the same bytes every time", () => {
+  const bytes = batchedMatMulModule();
+  assert.ok(WebAssembly.validate(bytes));
+  assert.deepEqual(batchedMatMulModule(), bytes);
+});
+
+test("every block shape and edge matches a float64 product", () => {
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const bmm = batchedMatMulFor(memory)!;
+  assert.ok(bmm, "this engine has wasm SIMD");
+  // [batch, m, k, n, B shared]: 4×8 blocks, row tails (m mod 4), a 4-column strip
+  // (n mod 8 = 4), k = 1, and MoT's and attention's item shapes.
+  const cases: Array<[number, number, number, number, boolean]> = [
+    [1, 1, 1, 4, false], [1, 4, 1, 8, false], [3, 5, 7, 12, false], [2, 9, 3, 8, true],
+    [1, 13, 5, 20, false], [4, 6, 33, 36, false], [256, 4, 16, 64, false], [8, 64, 16, 64, false], [2, 3, 64, 4, true],
+  ];
+  for (const [batch, m, k, n, shared] of cases) {
+    const a = values(batch * m * k, 1);
+    const b = values((shared ? 1 : batch) * k * n, 2);
+    // 4-byte aligned, not 16: tfjs' tensors are only 4-byte aligned.
+    const heap = new Float32Array(memory.buffer);
+    const [aAt, bAt] = [3, 3 + a.length + 1];
+    const cAt = bAt + b.length + 5;
+    heap.set(a, aAt);
+    heap.set(b, bAt);
+    heap.fill(Number.NaN, cAt, cAt + batch * m * n + 8);
+    bmm(4 * aAt, 4 * bAt, 4 * cAt, batch, m, k, n, 4 * m * k, shared ? 0 : 4 * k * n, 4 * m * n);
+    const error = maxError(heap.subarray(cAt, cAt + batch * m * n), reference(a, b, batch, m, k, n));
+    assert.ok(error < 1e-5 * Math.max(1, k / 8), `[${batch}, ${m}, ${k}] @ [${k}, ${n}]${shared ? " (B shared)" : ""}: max error ${error}`);
+    assert.ok(Number.isNaN(heap[cAt + batch * m * n]), "nothing is written past C");
+  }
+});
+
+test("the kernel follows its memory when it grows", () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const bmm = batchedMatMulFor(memory)!;
+  memory.grow(2);
+  const [m, k, n] = [5, 6, 8];
+  const heap = new Float32Array(memory.buffer);
+  const at = 16384 + 100; // past the first page
+  const a = values(m * k, 3);
+  const b = values(k * n, 4);
+  heap.set(a, at);
+  heap.set(b, at + a.length);
+  bmm(4 * at, 4 * (at + a.length), 4 * (at + a.length + b.length), 1, m, k, n, 0, 0, 0);
+  assert.ok(maxError(heap.subarray(at + a.length + b.length, at + a.length + b.length + m * n), reference(a, b, 1, m, k, n)) < 1e-5);
+});
+
+test("wasm backend: batched, shared-B, 2-D and fallback products match float64", async () => {
+  const tf = await backend("wasm");
+  // [a shape, b shape]: the SIMD path (columns a multiple of 4) and XNNPACK's (they are not).
+  const cases: Array<[number[], number[]]> = [
+    [[16, 4, 64, 16], [16, 4, 16, 64]], [[256, 4, 16], [256, 16, 64]], [[7, 5, 3], [3, 12]],
+    [[33, 20], [20, 36]], [[6, 64, 16], [6, 16, 6]], [[3, 40, 50], [3, 50, 30]],
+  ];
+  for (const [aShape, bShape] of cases) {
+    const [m, k] = aShape.slice(-2);
+    const n = bShape[bShape.length - 1];
+    const batch = aShape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const a = values(batch * m * k, 5);
+    const b = values(bShape.slice(0, -2).reduce((x, y) => x * y, 1) * k * n, 6);
+    const product = tf.tidy(() => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape)).dataSync() as Float32Array);
+    const error = maxError(product, reference(a, b, batch, m, k, n));
+    assert.ok(error < 1e-4, `${JSON.stringify(aShape)} @ ${JSON.stringify(bShape)}: max error ${error}`);
+  }
+});
