@@ -26,6 +26,10 @@ export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: T
 /**
  * The layer as a function of (h, controller, w1, w2[, log_temp]). `fixedInverse`
  * is 1/τ for a fixed temperature; without it 1/τ = exp(-log_temp), the fifth input.
+ *
+ * Mixing and emitting are batched matmuls over the cells, one small product per
+ * cell ([E, G] @ [G, d] and [G, E] @ [E, d]): motc's wasm kernel (simd.ts) runs
+ * such a batch about as fast as one big product.
  */
 function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, length: number, fixedInverse: number | undefined) {
   const { tf, ops } = low;
@@ -35,12 +39,14 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
   const cells = groups * length; // one (group, position) cell mixes `group` tokens
 
   // Row b = k·G + j of [padded, T, c] at position t is member j of cell (k, t).
-  // byMember lays the rows out [group, cells, c] (member j of every cell together); byRow undoes [cells, group, c].
-  const byMember = (x: Tensor, c: number) => tf.reshape(tf.transpose(tf.reshape(x, [groups, group, length, c]), [1, 0, 2, 3]), [group, cells, c]);
+  // byCell lays the rows out [cells, group, c] (a cell's members together); byRow undoes it.
+  const byCell = (x: Tensor, c: number) => tf.reshape(tf.transpose(tf.reshape(x, [groups, group, length, c]), [0, 2, 1, 3]), [cells, group, c]);
   const byRow = (x: Tensor, c: number) => {
     const rows = tf.reshape(tf.transpose(tf.reshape(x, [groups, length, group, c]), [0, 2, 1, 3]), [padded, length, c]);
     return tf.reshape(padded === batch ? rows : tf.slice(rows, [0, 0, 0], [batch, length, c]), [batch * length, c]);
   };
+  // [E, cells, c] (expert-major, for the experts' matmuls) ⇄ [cells, E, c] (cell-major, for mixing).
+  const swap = (x: Tensor) => tf.transpose(x, [1, 0, 2]);
 
   return withGradient<Tensor>(tf, fixedInverse === undefined ? 5 : 4, ([h, controller, w1, w2, logTemp], save) => {
     const d = h.shape[1]!;
@@ -50,49 +56,43 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
     const paddedLogits = padRows(low, logits, padded, PADDING);
     // [padded, T, E] → [groups, group, T, E] → [groups, T, E, group]: softmax over the last axis.
     const mixWeights = tf.softmax(tf.transpose(tf.reshape(paddedLogits, [groups, group, length, experts]), [0, 2, 3, 1]));
-    // Wᵀ [cells, group, E] for step 6's matmul.
-    const emitWeights = tf.reshape(tf.transpose(mixWeights, [0, 1, 3, 2]), [cells, group, experts]);
-    // The same weights member-major, [group, E, cells]: column j holds w[member j of k, ·, e].
-    const weightsByMember = tf.reshape(tf.transpose(mixWeights, [3, 2, 0, 1]), [group, experts, cells]);
-    const tokensByMember = byMember(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [group, cells, d]
+    const weights = tf.reshape(mixWeights, [cells, experts, group]); // W [cells, E, G]
+    const weightsT = tf.reshape(tf.transpose(mixWeights, [0, 1, 3, 2]), [cells, group, experts]); // Wᵀ [cells, G, E]
+    const tokens = byCell(padRows(low, tf.reshape(h, [batch, length, d]), padded, 0), d); // H [cells, G, d]
 
-    // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t], straight into the expert-major X [E, cells, d] of
-    // step 5 as G broadcast products: a group of 4 is far too short a sum for a matmul
-    // (wasm runs [cells, E, G] @ [cells, G, d] in its scalar loop, ~3× slower).
-    const mixed = memberSum(low, weightsByMember, tokensByMember); // X [E, cells, d]
-    // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts, which
-    // motc's wasm kernel runs as one XNNPACK product per expert (kernels.ts).
+    // 4. m[k,t,e] = Σ_b w[b,t,e] h[b,t]: W @ H per cell, then expert-major X [E, cells, d].
+    const mixed = swap(tf.matMul(weights, tokens));
+    // 5. y[k,t,e] = act(m @ w1[e]) @ w2[e]: one batched matmul over the experts.
     const preActivation = tf.matMul(mixed, w1); // Z [E, cells, f]
     const hidden = ops.activation(layer.activation, preActivation); // A
     const expertOut = tf.matMul(hidden, w2); // Y [E, cells, d]
-    // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: Wᵀ @ Y → [cells, group, d], back to rows.
-    const out = byRow(tf.matMul(emitWeights, tf.transpose(expertOut, [1, 0, 2])), d);
+    // 6. out[b,t] = Σ_e w[b,t,e] y[k(b),t,e]: Wᵀ @ Y per cell → [cells, G, d], back to rows.
+    const out = byRow(tf.matMul(weightsT, swap(expertOut)), d);
 
-    save([h, controller, w1, w2, emitWeights, weightsByMember, tokensByMember, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
+    save([h, controller, w1, w2, weights, weightsT, tokens, mixed, preActivation, hidden, expertOut, logits, ...(logTemp ? [inverse as Tensor] : [])]);
     return {
       value: out,
       gradFunc: (dy, saved) => {
-        const [hS, controllerS, w1S, w2S, Wt, WG, HG, X, Z, A, Y, logitsS, inverseS] = saved;
-        const dOut = byMember(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [group, cells, d]
-        // 6. out = Wᵀ Y: dY = W dOut as G broadcast products (as in step 4).
-        const dY = memberSum(low, WG, dOut); // [E, cells, d]
+        const [hS, controllerS, w1S, w2S, W, Wt, H, X, Z, A, Y, logitsS, inverseS] = saved;
+        const dOut = byCell(padRows(low, tf.reshape(dy, [batch, length, d]), padded, 0), d); // [cells, G, d]
+        // 6. out = Wᵀ Y per cell: dY = W dOut.
+        const dY = swap(tf.matMul(W, dOut)); // [E, cells, d]
         // 5. per expert: Y = A w2, A = act(Z), Z = X w1.
         const dA = tf.matMul(dY, tf.transpose(w2S, [0, 2, 1]));
         const dw2 = tf.matMul(tf.transpose(A, [0, 2, 1]), dY);
         const dZ = ops.activationGrad(layer.activation, Z, dA);
         const dX = tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])); // [E, cells, d]
         const dw1 = tf.matMul(tf.transpose(X, [0, 2, 1]), dZ);
-        // 4. X = W H: dH = Wᵀ dX (a sum over E: a matmul).
-        const dTokens = byRow(tf.matMul(Wt, tf.transpose(dX, [1, 0, 2])), d);
-        // Both paths' weight gradient, member-major [group, E, cells]: a sum over d per member,
-        // dw[j] = Σ_c dX ⊙ h[j] (step 4) + Y ⊙ dOut[j] (step 6).
-        const tokens = tf.split(HG, group, 0);
-        const dOuts = tf.split(dOut, group, 0);
-        const dW = tf.stack(tokens.map((hj, j) => tf.sum(tf.add(tf.mul(dX, hj), tf.mul(Y, dOuts[j])), 2)));
-        // Softmax over the group (axis 0 here): dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
-        const dSoftmax = tf.mul(WG, tf.sub(dW, tf.sum(tf.mul(dW, WG), 0, true)));
-        // [group, E, groups, T] → [groups, group, T, E] = [padded, T, E] → [B·T, E] of the scaled logits.
-        const dPadded = tf.reshape(tf.transpose(tf.reshape(dSoftmax, [group, experts, groups, length]), [2, 0, 3, 1]), [padded, length, experts]);
+        // 4. X = W H per cell: dH = Wᵀ dX.
+        const dTokens = byRow(tf.matMul(Wt, swap(dX)), d);
+        // Both paths' gradient of the weights, laid out as Wᵀ [cells, G, E]:
+        // H dXᵀ (step 4) + dOut Yᵀ (step 6), with [E, cells, d] → [cells, d, E].
+        const columns = (x: Tensor) => tf.transpose(x, [1, 2, 0]);
+        const dWt = tf.add(tf.matMul(H, columns(dX)), tf.matMul(dOut, columns(Y)));
+        // Softmax over the group (axis 1 here): dlogit = w ⊙ (dw − Σ_group dw ⊙ w); padding rows are constants.
+        const dSoftmax = tf.mul(Wt, tf.sub(dWt, tf.sum(tf.mul(dWt, Wt), 1, true)));
+        // [groups, T, G, E] → [groups, G, T, E] = [padded, T, E] → [B·T, E] of the scaled logits.
+        const dPadded = tf.reshape(tf.transpose(tf.reshape(dSoftmax, [groups, length, group, experts]), [0, 2, 1, 3]), [padded, length, experts]);
         const dLogits = tf.reshape(padded === batch ? dPadded : tf.slice(dPadded, [0, 0, 0], [batch, length, experts]), [batch * length, experts]);
         const dRaw = tf.mul(dLogits, inverseS ?? (fixedInverse as number));
         const dController = tf.matMul(transpose2d(tf, hS as Tensor2D), dRaw as Tensor2D);
@@ -104,15 +104,6 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
       },
     };
   });
-}
-
-/** Σ_j w[j] ⊙ x[j] for w `[group, E, cells]`, x `[group, cells, d]` → `[E, cells, d]`. */
-function memberSum(low: Lowering, w: Tensor, x: Tensor): Tensor {
-  const { tf } = low;
-  const [group, experts, cells] = w.shape as [number, number, number];
-  const weights = tf.split(w, group, 0);
-  const rows = tf.split(x, group, 0);
-  return tf.addN(weights.map((wj, j) => tf.mul(tf.reshape(wj, [experts, cells, 1]), rows[j])));
 }
 
 /** Appends rows filled with `value` along axis 0 up to `rows`. */
