@@ -1,8 +1,8 @@
 // Building blocks shared by the per-layer lowerings. Each is shaped for the
-// fastest path of tfjs' `wasm` backend (XNNPACK), which is fast only for plain
-// 2-D, non-transposed matmuls: a transposed or batched matmul falls back to a
-// scalar loop ~10× slower. So every weight product is a 2-D matmul, and its
-// gradient is two more 2-D matmuls of explicitly transposed operands.
+// fastest path of tfjs' `wasm` backend, where motc's kernel (kernels.ts, simd.ts)
+// runs every non-transposed matmul, batched or not; a transposed one falls back
+// to a scalar loop ~10× slower. So every product has plain operands, and its
+// gradient is two more products of explicitly transposed operands.
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Activation } from "../ir/model.js";
 
@@ -120,14 +120,13 @@ function geluGrad(tf: TF, x: Tensor, dy: Tensor): Tensor {
 }
 
 /**
- * Σ over the rows of `x [N, d]` → `[d]`, as xᵀ @ ones[N, 1]. wasm's Sum over axis 0
- * is slow, and ones[1, N] @ x makes XNNPACK pack all of x as its weight matrix
- * (~3.5 ns an element: 0.43 ms for [1024, 64]); this way it packs a column of ones
- * and the blocked transpose is cheap (0.12 ms).
+ * Σ over the rows of `x [N, d]` → `[d]`, as ones[1, N] @ x: one pass of motc's
+ * matmul kernel over x (~0.01 ms for [1024, 64]). wasm's Sum over axis 0 is slow,
+ * and so was this product on XNNPACK, which packed all of x as its weights.
  */
 export function sumRows(tf: TF, x: Tensor): Tensor {
   const [rows, cols] = x.shape as [number, number];
-  return tf.reshape(tf.matMul(transpose2d(tf, x as Tensor2D), tf.ones([rows, 1]) as Tensor2D), [cols]);
+  return tf.reshape(tf.matMul(tf.ones([1, rows]) as Tensor2D, x as Tensor2D), [cols]);
 }
 
 /** Φ(x) = (1 + erf(x / √2)) / 2 with tfjs' erf (a kernel on cpu, wasm and webgpu). */
