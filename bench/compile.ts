@@ -1,7 +1,7 @@
 // Compile-time benchmark (issue 3): writing the paper model's ONNX file (≈82 M
 // parameters, 330 MB) against copying a file of the same size, in the same run.
 // Goal: compile ≤ 2× copy. In-process steps best of 3; end-to-end CLI runs once each.
-// Run: npx tsc -p . && node dist/bench/compile.js
+// Run: npm run build && node dist/bench/compile.js
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,8 @@ import { lowerToOnnx, lowerToOnnxFiles } from "../src/onnx/index.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const motc = join(root, "dist/src/cli/main.js");
+// The CLI users run: package.json's bin, the bundle `npm run build` makes.
+const motc = join(root, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).bin.motc);
 const specPath = join(root, "specs/mot_paper.mot");
 const scratch = mkdtempSync(join(tmpdir(), "motc-bench-compile-"));
 

@@ -2,14 +2,15 @@
 // against bare `node -e 0` in the same run, and a warm check of a 1,000-line spec.
 // Run: npm run build && node dist/bench/frontend.js
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkSpec } from "../src/check/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const motc = join(root, "dist/src/cli/main.js");
+// The CLI users run: package.json's bin, the bundle `npm run build` makes.
+const motc = join(root, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).bin.motc);
 const RUNS = 21;
 
 function median(values: number[]): number {
