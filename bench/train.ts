@@ -33,7 +33,7 @@ const { values: flags } = parseArgs({
     models: { type: "string", default: "tiny,tiny_dense" },
     backends: { type: "string", default: "tensorflow,webgpu,wasm,cpu" },
     threads: { type: "string", default: "1,2" },
-    timed: { type: "string", default: "10" },
+    timed: { type: "string", default: "30" },
     "parity-steps": { type: "string", default: "20" },
     warmup: { type: "string", default: "10" },
   },
