@@ -50,24 +50,24 @@ function attentionLayer(low: Lowering, layer: AttentionLayer, batch: number, len
         const t = (x: Tensor) => tf.transpose(x, [0, 1, 3, 2]);
         // out = concat · wo (+ bo)
         const dConcat = mm(dy, transpose2d(tf, woS as Tensor2D));
-        const dwo = mm(transpose2d(tf, concatS as Tensor2D), dy);
+        const dwo = tf.matMul(concatS as Tensor2D, dy as Tensor2D, true);
         const dMixed = split(dConcat, [0, 2, 1, 3]); // [B, heads, T, dh]
         // mixed = P v: dP = dMixed vᵀ, dv = Pᵀ dMixed; softmax: dS = P ⊙ (dP − Σ dP ⊙ P).
         const dP = tf.matMul(dMixed, t(vS));
-        const dv = tf.matMul(t(P), dMixed);
+        const dv = tf.matMul(P, dMixed, true);
         const dScores = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 3, true)));
         // scores = q kᵀ with q already scaled: dq = dS k · scale, dkᵀ = qᵀ dS.
         const dq = merge(tf.mul(tf.matMul(dScores, t(keysTS)), scale), [0, 2, 1, 3]);
-        const dk = merge(tf.matMul(t(qS), dScores), [0, 3, 1, 2]);
+        const dk = merge(tf.matMul(qS, dScores, true), [0, 3, 1, 2]);
         const dvFlat = merge(dv, [0, 2, 1, 3]);
         // Each projection x = h · w (+ b): dw = hᵀ dx, dh = Σ dx wᵀ.
-        const hT = transpose2d(tf, hS as Tensor2D);
+        const weightGrad = (dx: Tensor) => tf.matMul(hS as Tensor2D, dx as Tensor2D, true); // hᵀ dx
         const dh = tf.addN([
           mm(dq, transpose2d(tf, wqS as Tensor2D)),
           mm(dk, transpose2d(tf, wkS as Tensor2D)),
           mm(dvFlat, transpose2d(tf, wvS as Tensor2D)),
         ]);
-        const grads = [dh, mm(hT, dq), mm(hT, dk), mm(hT, dvFlat), dwo];
+        const grads = [dh, weightGrad(dq), weightGrad(dk), weightGrad(dvFlat), dwo];
         if (layer.bias) grads.push(sumRows(tf, dq), sumRows(tf, dk), sumRows(tf, dvFlat), sumRows(tf, dy));
         return grads;
       },

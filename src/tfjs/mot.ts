@@ -79,10 +79,10 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
         const dY = swap(tf.matMul(W, dOut)); // [E, cells, d]
         // 5. per expert: Y = A w2, A = act(Z), Z = X w1.
         const dA = tf.matMul(dY, tf.transpose(w2S, [0, 2, 1]));
-        const dw2 = tf.matMul(tf.transpose(A, [0, 2, 1]), dY);
+        const dw2 = tf.matMul(A, dY, true);
         const dZ = ops.activationGrad(layer.activation, Z, dA);
         const dX = tf.matMul(dZ, tf.transpose(w1S, [0, 2, 1])); // [E, cells, d]
-        const dw1 = tf.matMul(tf.transpose(X, [0, 2, 1]), dZ);
+        const dw1 = tf.matMul(X, dZ, true);
         // 4. X = W H per cell: dH = Wᵀ dX.
         const dTokens = byRow(tf.matMul(Wt, swap(dX)), d);
         // Both paths' gradient of the weights, laid out as Wᵀ [cells, G, E]:
@@ -95,7 +95,7 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
         const dPadded = tf.reshape(tf.transpose(tf.reshape(dSoftmax, [groups, length, group, experts]), [0, 2, 1, 3]), [padded, length, experts]);
         const dLogits = tf.reshape(padded === batch ? dPadded : tf.slice(dPadded, [0, 0, 0], [batch, length, experts]), [batch * length, experts]);
         const dRaw = tf.mul(dLogits, inverseS ?? (fixedInverse as number));
-        const dController = tf.matMul(transpose2d(tf, hS as Tensor2D), dRaw as Tensor2D);
+        const dController = tf.matMul(hS as Tensor2D, dRaw as Tensor2D, true);
         const dh = tf.add(dTokens, tf.matMul(dRaw as Tensor2D, transpose2d(tf, controllerS as Tensor2D)));
         const grads = [dh, dController, dw1, dw2];
         // logits = raw · exp(-log_temp): d/dlog_temp = −Σ dlogits ⊙ logits.

@@ -1,8 +1,8 @@
 // Building blocks shared by the per-layer lowerings. Each is shaped for the
 // fastest path of tfjs' `wasm` backend, where motc's kernel (kernels.ts, simd.ts)
-// runs every non-transposed matmul, batched or not; a transposed one falls back
-// to a scalar loop ~10× slower. So every product has plain operands, and its
-// gradient is two more products of explicitly transposed operands.
+// runs every matmul, batched or not, whose B is not transposed (it reads a
+// transposed A in place); a transposed B falls back to a scalar loop ~10× slower.
+// So xᵀ dy is a matmul with transposeA, and dy wᵀ takes an explicit transpose.
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Activation } from "../ir/model.js";
 
@@ -37,7 +37,7 @@ export function createOps(tf: TF): Ops {
       value: tf.matMul(x as Tensor2D, w as Tensor2D),
       gradFunc: (dy, saved) => {
         const [xs, ws] = saved as Tensor2D[];
-        return [tf.matMul(dy, transpose2d(tf, ws)), tf.matMul(transpose2d(tf, xs), dy)];
+        return [tf.matMul(dy, transpose2d(tf, ws)), tf.matMul(xs, dy, true)];
       },
     };
   });

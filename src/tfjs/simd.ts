@@ -14,10 +14,17 @@
 // The module is assembled here from its opcodes (the binary format is small and
 // stable), so there is no build step and no generated file.
 
-/** `bmm(a, b, c, batch, m, k, n, aStride, bStride, cStride)`: byte offsets and byte strides per item. */
+/**
+ * `bmm(a, b, c, batch, m, k, n, aStride, bStride, cStride, aRowStep, aInnerStep)`:
+ * C[m, n] = A[m, k] @ B[k, n] for each of `batch` items, in bytes: a, b, c the
+ * first item's offsets and aStride, bStride, cStride from one item to the next
+ * (bStride 0: B shared). B and C are row-major; A's element [i, q] is at
+ * i·aRowStep + q·aInnerStep, so a stored Aᵀ ([k, m]) needs no transpose: it is
+ * (4, 4m) where a plain A is (4k, 4).
+ */
 export type BatchedMatMul = (
   a: number, b: number, c: number, batch: number, m: number, k: number, n: number,
-  aStride: number, bStride: number, cStride: number,
+  aStride: number, bStride: number, cStride: number, aRowStep: number, aInnerStep: number,
 ) => void;
 
 // Opcodes (WebAssembly core 2.0 and its fixed-width SIMD proposal, both in Node ≥ 16).
@@ -121,11 +128,11 @@ class Body {
 
 /** The module's bytes: one exported function `bmm`, memory imported as env.memory. */
 export function batchedMatMulModule(): Uint8Array<ArrayBuffer> {
-  const [a, b, c, batch, m, k, n, aStride, bStride, cStride] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const f = new Body(10);
+  const [a, b, c, batch, m, k, n, aStride, bStride, cStride, aRowStep, aInnerStep] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const f = new Body(12);
   const item = f.local(I32), rowA = f.local(I32), colB = f.local(I32), outC = f.local(I32);
   const i = f.local(I32), j = f.local(I32), kk = f.local(I32), pb = f.local(I32), pc = f.local(I32);
-  const k4 = f.local(I32), n4 = f.local(I32);
+  const n4 = f.local(I32);
   const pa = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   const acc = Array.from({ length: 8 }, () => f.local(V128));
   const bv = [f.local(V128), f.local(V128)];
@@ -137,9 +144,9 @@ export function batchedMatMulModule(): Uint8Array<ArrayBuffer> {
   /** C[i..i+R, j..j+4V] = A[i..i+R, :] @ B[:, j..j+4V] for the item at rowA/colB/outC. */
   const block = (rows: number, vectors: number) => {
     for (let r = 0; r < rows * vectors; r++) f.simd(SIMD.const, ...zero).set(acc[r]);
-    // pa[r] = rowA + (i + r)·k·4; pb = colB + j·4
-    f.get(rowA).get(i).get(k4).emit(OP.i32Mul).emit(OP.i32Add).set(pa[0]);
-    for (let r = 1; r < rows; r++) f.get(pa[r - 1]).get(k4).emit(OP.i32Add).set(pa[r]);
+    // pa[r] = rowA + (i + r)·aRowStep; pb = colB + j·4
+    f.get(rowA).get(i).get(aRowStep).emit(OP.i32Mul).emit(OP.i32Add).set(pa[0]);
+    for (let r = 1; r < rows; r++) f.get(pa[r - 1]).get(aRowStep).emit(OP.i32Add).set(pa[r]);
     f.get(colB).get(j).const(4).emit(OP.i32Mul).emit(OP.i32Add).set(pb);
     f.get(k).set(kk);
     f.countDown(kk, () => {
@@ -150,7 +157,7 @@ export function batchedMatMulModule(): Uint8Array<ArrayBuffer> {
           const x = acc[r * vectors + v];
           f.get(x).get(splat).get(bv[v]).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(x);
         }
-        f.addTo(pa[r], 4);
+        f.addTo(pa[r], { local: aInnerStep });
       }
       f.addTo(pb, { local: n4 });
     });
@@ -175,7 +182,6 @@ export function batchedMatMulModule(): Uint8Array<ArrayBuffer> {
     });
   };
 
-  f.get(k).const(4).emit(OP.i32Mul).set(k4);
   f.get(n).const(4).emit(OP.i32Mul).set(n4);
   f.get(a).set(rowA).get(b).set(colB).get(c).set(outC);
   f.get(batch).set(item);
@@ -203,7 +209,7 @@ export function batchedMatMulModule(): Uint8Array<ArrayBuffer> {
   const body = [...vector(runs.map(([count, type]) => [...uleb(count), type])), ...f.code];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector(Array.from({ length: 10 }, () => [I32])), 0]])),
+    ...section(1, vector([[0x60, ...vector(Array.from({ length: 12 }, () => [I32])), 0]])),
     ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
     ...section(3, vector([[0]])),
     ...section(7, vector([[...name("bmm"), 0x00, 0]])),
