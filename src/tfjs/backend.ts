@@ -1,9 +1,11 @@
 // Choosing the tfjs backend at run time (`--backend auto|tensorflow|webgpu|wasm|cpu`).
 // Every backend is imported lazily and may fail to start: that is reported with
-// one line and `auto` moves on to the next, fastest first. Never a crash.
+// one line and `auto` moves on to the next, fastest first; a backend asked for by
+// name that cannot start ends the run with that line. Never a crash.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { UserError } from "../cli/io.js";
 import { registerWasmKernels } from "./kernels.js";
 import type { TF } from "./ops.js";
 
@@ -36,7 +38,8 @@ export async function selectBackend(preference: BackendPreference, log: (line: s
       if (preference === "auto") log(`tfjs backend ${name} unavailable: ${reason}; trying the next`);
     }
   }
-  throw new Error(`no tfjs backend could start (${failures.join("; ")})`);
+  if (preference !== "auto") throw new UserError(`tfjs backend ${failures[0]} (--backend auto takes the first that starts)`);
+  throw new UserError(`no tfjs backend could start (${failures.join("; ")})`);
 }
 
 const STARTERS: Record<(typeof AUTO_ORDER)[number], Starter> = {

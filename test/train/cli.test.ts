@@ -75,6 +75,12 @@ test("a missing or empty data file ends with one clear line", () => {
   assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: .*empty\.txt: the data file is empty$/);
 });
 
+test("a backend asked for by name that cannot start ends with one clear line", () => {
+  // tfjs-node is an optional peer this checkout does not install.
+  const result = runMotc(["train", spec, "--backend", "tensorflow", "--data", data, "--steps", "1", "--out", join(scratch, "o4")]);
+  assertOneLineFailure(result, 1, /^motc: tfjs backend tensorflow: @tensorflow\/tfjs-node-gpu is not installed, .*\(--backend auto takes the first that starts\)$/);
+});
+
 test("a corpus shorter than one batch is refused with the numbers", () => {
   const short = join(scratch, "short.txt");
   writeFileSync(short, "x".repeat(100));
