@@ -4,7 +4,7 @@
 // `repeat`; and the size of the expanded stack, computed arithmetically before
 // anything is expanded so that `repeat 1G` is refused at once.
 import type { Sublayer } from "../ir/model.js";
-import type { LayerCall, ModelDecl, Repeat, Replace } from "../syntax/ast.js";
+import type { LayerCall, ModelDecl, Repeat } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import type { Span } from "../syntax/span.js";
 import { LAYER_NAMES, layerKind, type LayerResult } from "./layers.js";

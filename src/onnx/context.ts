@@ -8,7 +8,6 @@ import type { GraphBuilder } from "./builder.js";
 export const MASKED = -1e30;
 
 export class Lowering {
-  private readonly castParams = new Map<string, string>();
   private positionsValue?: string;
   private maskValue?: string;
   private nextCache = 0;
