@@ -157,14 +157,15 @@ function batchMatMul(tf: TF, stock: tfc.KernelConfig): tfc.KernelFunc {
     const floats = a.dtype === "float32" && b.dtype === "float32";
     const sameBatch = batchA === batchB && a.shape.length === b.shape.length && a.shape.slice(0, -2).every((n, i) => n === b.shape[i]);
     if (!floats || transposeB || (!sameBatch && batchB !== 1)) return stock.kernelFunc(args) as tfc.TensorInfo;
+    const outShape = [...a.shape.slice(0, -2), rows, cols];
+    const base = (info: tfc.TensorInfo) => wasm.dataIdMap.get(info.dataId).memoryOffset;
     const memory = wasm.wasm.asm?.memory;
     const simd = memory && cols % 4 === 0 && inner > 0 ? batchedMatMulFor(memory) : undefined;
     if (simd) {
       // Aᵀ is read in place: its rows are 4 bytes apart, its inner steps a row of the stored A.
       const [aRowStep, aInnerStep] = transposeA ? [4, 4 * rows] : [4 * inner, 4];
-      const out = wasm.makeOutput([...a.shape.slice(0, -2), rows, cols], "float32");
-      const at = (info: tfc.TensorInfo) => wasm.dataIdMap.get(info.dataId).memoryOffset;
-      simd(at(a), at(b), at(out), batchA, rows, inner, cols, 4 * rows * inner, batchB === 1 ? 0 : 4 * inner * cols, 4 * rows * cols, aRowStep, aInnerStep);
+      const out = wasm.makeOutput(outShape, "float32");
+      simd(base(a), base(b), base(out), batchA, rows, inner, cols, 4 * rows * inner, batchB === 1 ? 0 : 4 * inner * cols, 4 * rows * cols, aRowStep, aInnerStep);
       return out;
     }
     if (transposeA) {
@@ -182,9 +183,7 @@ function batchMatMul(tf: TF, stock: tfc.KernelConfig): tfc.KernelFunc {
     if (batchA === 1 || rows * inner * cols < MIN_ITEM_WORK) return stock.kernelFunc(args) as tfc.TensorInfo;
 
     wasmMatMul ??= wasm.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]);
-    const outShape = [...a.shape.slice(0, -2), rows, cols];
     const out = wasm.makeOutput(outShape, "float32");
-    const base = (info: tfc.TensorInfo) => wasm.dataIdMap.get(info.dataId).memoryOffset;
     const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
     const aliases: number[] = [];
     const alias = (offset: number, size: number): number => {
