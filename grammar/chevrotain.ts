@@ -60,6 +60,11 @@ export function bundleAsScript(source: string): string | undefined {
   return `(function () {${body}\nreturn { ${fields.join(", ")} };\n})`;
 }
 
+/** The plain ES-module import: the way in when the script form cannot be used. */
+async function importBundle(): Promise<Chevrotain> {
+  return (await import(pathToFileURL(bundlePath).href)) as Chevrotain;
+}
+
 function readCache(): Buffer | undefined {
   try {
     return readFileSync(cachePath);
@@ -71,13 +76,13 @@ function readCache(): Buffer | undefined {
 async function load(): Promise<Chevrotain> {
   const source = readFileSync(bundlePath, "utf8");
   const wrapped = bundleAsScript(source);
-  if (wrapped === undefined) return (await import(pathToFileURL(bundlePath).href)) as Chevrotain;
+  if (wrapped === undefined) return importBundle();
   const cachedData = readCache();
   let script: Script;
   try {
     script = new Script(wrapped, { filename: bundlePath, cachedData });
   } catch {
-    return (await import(pathToFileURL(bundlePath).href)) as Chevrotain;
+    return importBundle();
   }
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written at exit, so the cache also holds the functions this run compiled
