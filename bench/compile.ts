@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkSpec } from "../src/check/index.js";
-import { writeFilesAtomic } from "../src/cli/io.js";
+import { writeFilesAtomic } from "../src/base/files.js";
 import { initialWeights } from "../src/ir/init.js";
 import { lowerToOnnx, lowerToOnnxFiles } from "../src/onnx/index.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";

@@ -24,7 +24,7 @@ import { readCheckpoint, readManifest } from "../src/train/checkpoint.js";
 import { evaluationBatches, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
 import { EVAL_BATCHES, train } from "../src/train/loop.js";
 import { annealStart, learnableTemperatures } from "../src/train/temperature.js";
-import { loadTokenizer } from "../src/train/tokenizer.js";
+import { loadTokenizer } from "../src/base/tokenizer.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: flags } = parseArgs({

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkSpec } from "../src/check/index.js";
-import { readText } from "../src/cli/io.js";
+import { readText } from "../src/base/files.js";
 import { initialWeights } from "../src/ir/init.js";
 import type { ModelIR } from "../src/ir/model.js";
 import { Random } from "../src/ir/random.js";

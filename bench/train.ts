@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { checkSpec } from "../src/check/index.js";
-import { readText } from "../src/cli/io.js";
+import { readText } from "../src/base/files.js";
 import { initialWeights } from "../src/ir/init.js";
 import type { ModelIR, Recipe } from "../src/ir/model.js";
 import { modelCost } from "../src/ir/cost.js";
@@ -19,7 +19,7 @@ import { createTrainingGraph, selectBackend, type BackendPreference } from "../s
 import { BROWN, BatchSampler, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
 import { learningRate } from "../src/train/schedule.js";
-import { bytesTokenizer } from "../src/train/tokenizer.js";
+import { bytesTokenizer } from "../src/base/tokenizer.js";
 import { optimizerFor, trainStep } from "../src/train/loop.js";
 import { writeParityBatches } from "./torch-parity.js";
 import { Random } from "../src/ir/random.js";

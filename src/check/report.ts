@@ -3,7 +3,7 @@
 // reporter keeps each diagnostic once, but counts every attempt, so that the
 // checker can tell whether a given model is clean (`errorsSoFar` before/after).
 import { diagnostic, type Diagnostic } from "../syntax/diagnostics.js";
-import type { MessageCode } from "../syntax/messages.js";
+import type { MessageCode } from "../base/messages.js";
 import type { Span } from "../syntax/span.js";
 
 export class Reporter {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { readText } from "./io.js";
+import { readText } from "../base/files.js";
 import { printDiagnostics } from "./spec.js";
 
 export function register(program: Command): void {

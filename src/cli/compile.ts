@@ -9,7 +9,8 @@ import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 import { NO_MIX_MODES, type NoMixMode } from "../ir/nomix.js";
-import { UserError, readText, writeFilesAtomic } from "./io.js";
+import { UserError } from "../base/errors.js";
+import { readText, writeFilesAtomic } from "../base/files.js";
 import { loadSpec, selectModel } from "./spec.js";
 
 interface CompileFlags {
@@ -77,7 +78,7 @@ async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: 
   const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
   if (onnxOnly.length > 0) throw new UserError(`${onnxOnly.join(", ")} applies to --target onnx only`, 2);
   const { tfjsArtifact } = await import("../tfjs/artifact.js");
-  const { version } = await import("./version.js");
+  const { version } = await import("../base/version.js");
   const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
   const dir = join(flags.out, `${model.name}.tfjs`);
   const encoder = new TextEncoder();

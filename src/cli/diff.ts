@@ -11,7 +11,8 @@ import { diffHtml } from "../review/diff-html.js";
 import { diffJson, diffMarkdown, diffText, type DiffLabels } from "../review/diff-render.js";
 import { diffModels, pairModels } from "../review/diff.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { UserError, readText, writeFileAtomic } from "./io.js";
+import { UserError } from "../base/errors.js";
+import { readText, writeFileAtomic } from "../base/files.js";
 import { printDiagnostics, selectModel } from "./spec.js";
 
 type DiffFormat = "text" | "markdown" | "json" | "html";

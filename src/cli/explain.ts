@@ -6,7 +6,7 @@ import { checkSpec } from "../check/index.js";
 import { describeModel } from "../review/describe.js";
 import { explainJson, explainText } from "../review/explain.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { readText } from "./io.js";
+import { readText } from "../base/files.js";
 import { loadSpec, selectModel } from "./spec.js";
 
 interface ExplainOptions {

@@ -2,7 +2,8 @@
 // form (src/syntax/format.ts). A file with syntax errors is never rewritten:
 // its diagnostics are printed and the exit code is 1.
 import type { Command } from "commander";
-import { UserError, readText, writeFileAtomic } from "./io.js";
+import { UserError } from "../base/errors.js";
+import { readText, writeFileAtomic } from "../base/files.js";
 import { printDiagnostics } from "./spec.js";
 
 interface FmtOptions {

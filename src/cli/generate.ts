@@ -1,7 +1,7 @@
 // motc generate MODEL.onnx --prompt STR [--max-tokens N] [--temperature T] [--top-k K] [--seed N] [--ep LIST]
 // Streams generated text to stdout; the provider, speed and why it stopped go to stderr.
 import type { Command } from "commander";
-import { UserError } from "./io.js";
+import { UserError } from "../base/errors.js";
 import { modelTokenizer, positiveInteger } from "./run.js";
 
 interface GenerateFlags {
@@ -44,7 +44,7 @@ async function generateCommand(modelPath: string, flags: GenerateFlags): Promise
   const run = await openSession(modelPath, { providers, threads });
   const { inputLimits } = await import("../run/forward.js");
   const { generate } = await import("../run/generate.js");
-  const { decodeStream } = await import("../train/tokenizer.js");
+  const { decodeStream } = await import("../base/tokenizer.js");
   if (!run.info.tokenizer) process.stderr.write(`motc: ${modelPath} names no tokenizer; using bytes\n`);
   const tokenizer = (await modelTokenizer({ ...run.info, tokenizer: run.info.tokenizer ?? "bytes" }, inputLimits(run).vocab, true))!;
   const prompt = tokenizer.encode(flags.prompt);

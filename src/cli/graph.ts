@@ -2,7 +2,8 @@
 // architecture, laid out by ELK (elkjs, imported only here, lazily) and drawn as SVG.
 import type { Command } from "commander";
 import { extname, join } from "node:path";
-import { UserError, writeFileAtomic } from "./io.js";
+import { UserError } from "../base/errors.js";
+import { writeFileAtomic } from "../base/files.js";
 import { loadModel } from "./spec.js";
 
 interface GraphOptions {

@@ -11,8 +11,8 @@
 import { createRequire } from "node:module";
 // commander through require: its ESM wrapper costs ~5 ms of every start.
 const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof import("commander");
-import { UserError } from "./io.js";
-import { version } from "./version.js";
+import { UserError } from "../base/errors.js";
+import { version } from "../base/version.js";
 
 type CommandModule = { register: (program: InstanceType<typeof Command>) => void };
 

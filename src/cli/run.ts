@@ -2,8 +2,8 @@
 // Next-token predictions at the last position of each sequence, or all logits as JSON.
 import type { Command } from "commander";
 import type { ModelInfo } from "../run/model-info.js";
-import type { Tokenizer } from "../train/tokenizer.js";
-import { UserError } from "./io.js";
+import type { Tokenizer } from "../base/tokenizer.js";
+import { UserError } from "../base/errors.js";
 
 interface RunFlags {
   ids?: string;
@@ -69,7 +69,7 @@ function tokenText(tokenizer: Tokenizer, id: number): string {
 
 /** The tokenizer the model's metadata names; required for --text, optional for display. */
 export async function modelTokenizer(info: ModelInfo, vocab: number | undefined, required: boolean): Promise<Tokenizer | undefined> {
-  const { loadTokenizer } = await import("../train/tokenizer.js");
+  const { loadTokenizer } = await import("../base/tokenizer.js");
   if (!info.tokenizer) {
     if (required) throw new UserError(`${info.path}: the model names no tokenizer (no motc.tokenizer metadata); give token ids with --ids`);
     return undefined;

@@ -2,7 +2,9 @@
 import { checkSpec, type CheckResult } from "../check/index.js";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../syntax/diagnostics.js";
 import type { ModelIR } from "../ir/model.js";
-import { UserError, readText, useColor } from "./io.js";
+import { UserError } from "../base/errors.js";
+import { readText } from "../base/files.js";
+import { useColor } from "./io.js";
 
 /** Parses and checks `path`, printing every diagnostic to stderr. Throws on errors. */
 export function loadSpec(path: string): CheckResult {

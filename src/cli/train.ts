@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { BACKENDS } from "../tfjs/backend.js";
-import { UserError } from "./io.js";
+import { UserError } from "../base/errors.js";
 import { nonNegativeInteger, positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
@@ -50,7 +50,7 @@ export function register(program: Command): void {
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
       const recipe = effectiveRecipe(model, flags);
-      const { defaultTokenizerFor } = await import("../train/tokenizer.js");
+      const { defaultTokenizerFor } = await import("../base/tokenizer.js");
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { UserError, describeFsError } from "./io.js";
+import { UserError, describeFsError } from "../base/errors.js";
 import { positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 

@@ -3,7 +3,7 @@
 // `logits`) and the decoder form with `past_key_values.{n}.key|value` inputs and
 // `present.{n}.key|value` outputs, which a full-sequence run feeds an empty past.
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-import { UserError } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
 import { idsData, validateBatch, type Batch, type InputLimits } from "./inputs.js";
 import { loadOrt, type RunSession } from "./session.js";
 

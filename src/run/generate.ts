@@ -2,7 +2,7 @@
 // empty past), then each new token is one step of a single position whose
 // positions continue from the cache length (SEMANTICS.md, "Embedding").
 // Sampling draws from the one seeded random source, so a seed fixes the text.
-import { UserError } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
 import { Random } from "../ir/random.js";
 import { cacheShapes, forward, inputLimits, type CacheLayer } from "./forward.js";
 import type { RunSession } from "./session.js";

@@ -1,6 +1,6 @@
 // Token ids from the user, checked before they reach onnxruntime (whose own
 // errors for a bad Gather index or a ragged batch are neither clear nor safe).
-import { UserError } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
 
 /** A batch of token-id sequences, all the same length. */
 export type Batch = number[][];

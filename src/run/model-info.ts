@@ -4,8 +4,8 @@
 // 330 MB initializer block) is skipped, not parsed; a file that is not a valid
 // protobuf ModelProto is reported here, before onnxruntime sees it.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { UserError, describeFsError } from "../cli/io.js";
-import type { TokenizerName } from "../train/tokenizer.js";
+import { UserError, describeFsError } from "../base/errors.js";
+import type { TokenizerName } from "../base/tokenizer.js";
 
 /** The metadata motc writes into every compiled model (absent fields: not a motc model). */
 export interface ModelInfo {

@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import type { InferenceSession } from "onnxruntime-node";
-import { UserError } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
 import { readModelInfo, type ModelInfo } from "./model-info.js";
 
 /** Providers the bundled Linux/macOS/Windows onnxruntime-node builds know, by motc's names. */

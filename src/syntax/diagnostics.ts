@@ -1,7 +1,7 @@
 // One diagnostic shape and one formatter for every phase (after esbuild's
 // logger): file:line:col, a stable code, the message, the source line, a caret
 // under the span, and a hint.
-import { messages, type MessageCode, type Severity } from "./messages.js";
+import { messages, type MessageCode, type Severity } from "../base/messages.js";
 import type { SourceFile, Span } from "./span.js";
 
 export interface Diagnostic {

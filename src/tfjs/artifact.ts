@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs-core";
 import { checkSpec } from "../check/index.js";
-import { UserError, describeFsError } from "../cli/io.js";
+import { UserError, describeFsError } from "../base/errors.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable } from "../ir/params.js";

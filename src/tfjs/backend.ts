@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { UserError } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
 import { registerWasmKernels } from "./kernels.js";
 import type { TF } from "./ops.js";
 

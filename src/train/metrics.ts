@@ -6,7 +6,7 @@
 // uninterrupted one.
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../cli/io.js";
+import { writeFileAtomic } from "../base/files.js";
 
 export const METRICS = "metrics.jsonl";
 

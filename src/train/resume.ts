@@ -11,13 +11,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError, describeFsError, writeFileAtomic } from "../cli/io.js";
+import { UserError, describeFsError } from "../base/errors.js";
+import { writeFileAtomic } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { MANIFEST, WEIGHTS, readCheckpoint, readManifest, writeCheckpoint } from "./checkpoint.js";
 import type { SamplerPosition } from "./data.js";
 import type { OptimizerState } from "./optimizer.js";
-import type { TokenizerName } from "./tokenizer.js";
+import type { TokenizerName } from "../base/tokenizer.js";
 
 export const OPTIMIZER = "optimizer.bin";
 

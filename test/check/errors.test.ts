@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../src/syntax/diagnostics.js";
-import { messages } from "../../src/syntax/messages.js";
+import { messages } from "../../src/base/messages.js";
 import { check, withLayers } from "./helpers.js";
 
 interface Case {

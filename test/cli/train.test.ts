@@ -1,7 +1,7 @@
 // motc train's flags over the spec's recipe.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UserError } from "../../src/cli/io.js";
+import { UserError } from "../../src/base/errors.js";
 import { effectiveRecipe } from "../../src/cli/train.js";
 import { smallModel, smallRecipe } from "../train/fixture.js";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import onnxProto from "onnx-proto";
-import { writeFilesAtomic } from "../../src/cli/io.js";
+import { writeFilesAtomic } from "../../src/base/files.js";
 import { initialWeights } from "../../src/ir/init.js";
 import { parameterTable, paramCount } from "../../src/ir/params.js";
 import { toFloat16 } from "../../src/onnx/float16.js";

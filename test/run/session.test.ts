@@ -3,7 +3,7 @@
 // so `cuda` and `webgpu` must fall back to `cpu`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UserError } from "../../src/cli/io.js";
+import { UserError } from "../../src/base/errors.js";
 import { openSession, parseProviders } from "../../src/run/session.js";
 import { runMotc } from "../support/cli.js";
 import { writeToyModel } from "./toy-model.js";

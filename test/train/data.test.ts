@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { UserError } from "../../src/cli/io.js";
+import { UserError } from "../../src/base/errors.js";
 import {
   BatchSampler, evaluationBatches, loadCorpus, readBrownCorpus, splitCorpus, stripBrownTags, unigramEntropy,
 } from "../../src/train/data.js";
-import { bytesTokenizer } from "../../src/train/tokenizer.js";
+import { bytesTokenizer } from "../../src/base/tokenizer.js";
 
 test("Brown tags are stripped: the corpus's first sentence reads as plain text", () => {
   const text = readBrownCorpus();

@@ -13,7 +13,7 @@ import { writeCheckpoint } from "../../src/train/checkpoint.js";
 import { BatchSampler } from "../../src/train/data.js";
 import { optimizerFor, trainStep } from "../../src/train/loop.js";
 import { learningRate } from "../../src/train/schedule.js";
-import { bytesTokenizer } from "../../src/train/tokenizer.js";
+import { bytesTokenizer } from "../../src/base/tokenizer.js";
 import { writeParityBatches } from "../../bench/torch-parity.js";
 import { repoRoot } from "../support/cli.js";
 import { smallModel, smallRecipe } from "./fixture.js";

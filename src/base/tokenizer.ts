@@ -1,7 +1,7 @@
 // Tokenizers shared by training (data) and running (prompts, generation).
 // `bytes`: UTF-8 bytes, ids 0–255, for any model with vocab ≥ 256.
 // `gpt2`: GPT-2's BPE from the gpt-tokenizer package (vocab 50257), loaded lazily.
-import { UserError } from "../cli/io.js";
+import { UserError } from "./errors.js";
 
 export type TokenizerName = "bytes" | "gpt2";
 
