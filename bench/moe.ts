@@ -9,7 +9,8 @@
 // Run: npx tsc -p . && node dist/bench/moe.js [--batch 16] [--length 64] [--repeats 3]
 import * as ort from "onnxruntime-node";
 import { initialWeights } from "../src/ir/init.js";
-import type { MixtureOfExpertsLayer, ModelIR } from "../src/ir/model.js";
+import type { ModelIR } from "../src/ir/model.js";
+import type { MixtureOfExpertsLayer } from "../src/ir/layers/moe.js";
 import { lowerToOnnx } from "../src/onnx/index.js";
 
 const D_MODEL = 256;
@@ -24,7 +25,7 @@ function argument(flag: string, fallback: number): number {
 function model(layer: Partial<MixtureOfExpertsLayer>, context: number): ModelIR {
   const moe: MixtureOfExpertsLayer = {
     kind: "moe", index: 0, experts: EXPERTS, routing: "token_choice", topk: 1, capacity: 1, expertSize: EXPERT_SIZE, activation: "relu", auxLoss: 0, ...layer,
-  };
+  } as MixtureOfExpertsLayer;
   return {
     name: "moe_bench", vocab: 256, context, dModel: D_MODEL, dFF: 4 * D_MODEL, norm: "layernorm", normEps: 1e-5, dropout: 0,
     position: "none", sublayers: [moe], tiedHead: true,

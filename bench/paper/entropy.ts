@@ -6,11 +6,8 @@
 import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR, Sublayer } from "../../src/ir/model.js";
 import { parameterTable } from "../../src/ir/params.js";
-import { attention } from "../../src/tfjs/attention.js";
 import { embed } from "../../src/tfjs/embed.js";
-import { feedForward } from "../../src/tfjs/ff.js";
-import { mixtureOfExperts } from "../../src/tfjs/moe.js";
-import { mixtureOfTokens } from "../../src/tfjs/mot.js";
+import { tfjsLowering } from "../../src/tfjs/layers.js";
 import { norm } from "../../src/tfjs/norm.js";
 import { createOps, type Lowering, type TF, type Tensor } from "../../src/tfjs/ops.js";
 import type { Batch } from "../../src/train/data.js";
@@ -47,7 +44,7 @@ export function motEntropies(tf: TF, model: ModelIR, weights: Weights, batches: 
       for (const layer of model.sublayers) {
         const h = norm(low, model, `layers.${layer.index}.norm`, x);
         if (layer.kind === "mot") sums.set(layer.index, (sums.get(layer.index) ?? 0) + groupEntropySum(low, layer, h, batch));
-        x = tf.add(x, sublayer(low, layer, h, batch));
+        x = tf.add(x, tfjsLowering(layer)(low, layer, h, { batch: batch.batch, length: batch.context, training: false, auxLosses: [] }));
       }
     });
     batchesSeen += 1;
@@ -78,11 +75,3 @@ function groupEntropySum(low: Lowering, layer: Extract<Sublayer, { kind: "mot" }
   return tf.mean(entropy).dataSync()[0];
 }
 
-function sublayer(low: Lowering, layer: Sublayer, h: Tensor, batch: Batch): Tensor {
-  switch (layer.kind) {
-    case "attention": return attention(low, layer, h, batch.batch, batch.context);
-    case "ff": return feedForward(low, layer, h);
-    case "mot": return mixtureOfTokens(low, layer, h, batch.batch, batch.context);
-    case "moe": return mixtureOfExperts(low, layer, h, batch.batch, batch.context, false, []);
-  }
-}

@@ -5,9 +5,9 @@ import type { Assign, Let } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import type { Reporter } from "./report.js";
 import type { Binding } from "./scope.js";
+import { isLayerName } from "./layers.js";
 
 export const MODEL_KEYS = ["vocab", "context", "d_model", "d_ff", "norm", "norm_eps", "dropout"] as const;
-const LAYER_WORDS = ["embed", "attention", "ff", "mot", "moe", "head"];
 
 export function blockBindings(
   statements: readonly (Assign | Let | { kind: string })[],
@@ -22,7 +22,7 @@ export function blockBindings(
     if (statement.kind !== "assign" && statement.kind !== "let") continue;
     const { name: ident, binding } = toBinding(statement as Assign | Let, keys);
     if (statement.kind === "assign" && !binding.known) {
-      const hint = LAYER_WORDS.includes(ident.name) ? `${ident.name} is a layer: write ${ident.name}(…)` : suggest(ident.name, keys);
+      const hint = isLayerName(ident.name) ? `${ident.name} is a layer: write ${ident.name}(…)` : suggest(ident.name, keys);
       reporter.report(what === "model" ? "MOT010" : "MOT016", [ident.name], ident.span, hint);
       ok = false;
     } else if (statement.kind === "let" && keys.includes(ident.name)) {

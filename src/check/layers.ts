@@ -1,11 +1,16 @@
-// The layers of LANGUAGE.md ("Layers"): each kind's arguments, defaults and
-// checks, turning one layer call into the IR's layer (without its index, which
-// is given when `repeat` is expanded). A new layer kind is one entry here.
-import type { Activation, PositionKind, Sublayer, Temperature } from "../ir/model.js";
+// Layer calls (LANGUAGE.md, "Layers") → the IR's layers. `embed` and `head` are
+// read here. Every residual sublayer kind is read by the argument schema of its
+// IR module (src/ir/layers/), plus its entry in CHECKS below where its arguments
+// need more than a schema (a rule across arguments, a value of its own shape).
+// Sublayers get their index when `repeat` is expanded (stack.ts).
+import type { PositionKind, Sublayer, Temperature } from "../ir/model.js";
+import { SUBLAYER_NAMES, sublayerKind, type SublayerKindName } from "../ir/layers/index.js";
+import type { ArgSpec, ArgValue, SublayerKind, WithoutIndex } from "../ir/layers/kind.js";
+import { rowsPerExpert } from "../ir/layers/moe.js";
 import type { LayerCall } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
-import { argFields, callDefaults, collectArgs, type EvalContext } from "./eval.js";
 import { MODEL_KEYS } from "./bindings.js";
+import { argFields, callDefaults, collectArgs, type EvalContext } from "./eval.js";
 import { Reader } from "./reader.js";
 import { RECIPE_KEYS } from "./recipe.js";
 
@@ -15,7 +20,7 @@ export type LayerResult =
   | { kind: "head"; tied: boolean }
   | { kind: "sublayer"; layer: SublayerWithoutIndex };
 
-export type SublayerWithoutIndex = Sublayer extends infer S ? (S extends Sublayer ? Omit<S, "index"> : never) : never;
+export type SublayerWithoutIndex = WithoutIndex<Sublayer>;
 
 /** What a layer may depend on: the model's widths (undefined when they are themselves wrong). */
 export interface LayerContext extends EvalContext {
@@ -23,119 +28,126 @@ export interface LayerContext extends EvalContext {
   dFF?: number;
 }
 
-interface LayerKind {
-  args: readonly string[];
-  read(r: Reader, call: LayerCall, context: LayerContext): LayerResult | undefined;
+/** Arguments read so far, by .mot name; undefined where a value was wrong (and reported). */
+type Args = Record<string, ArgValue | object | undefined>;
+
+/** A sublayer kind's checks beyond its schema: reads its `custom` arguments and rules across arguments. */
+interface CheckerEntry {
+  check(r: Reader, call: LayerCall, context: LayerContext, args: Args): void;
 }
 
-const ACTIVATIONS: readonly Activation[] = ["relu", "gelu"];
-const positive = { positive: true };
+/** Every layer name: embed, the sublayer kinds, head. */
+export const LAYER_NAMES: readonly string[] = ["embed", ...SUBLAYER_NAMES, "head"];
 
-export const LAYER_KINDS: Record<string, LayerKind> = {
-  embed: {
-    args: ["position"],
-    read: (r) => {
-      const position = r.choice<PositionKind>("position", ["learned", "sinusoidal", "none"], "learned");
-      return position && { kind: "embed", position };
-    },
-  },
-
-  attention: {
-    args: ["heads", "causal", "bias"],
-    read: (r, _call, { dModel }) => {
-      const heads = r.int("heads", undefined, positive);
-      const causal = r.bool("causal", true);
-      const bias = r.bool("bias", false);
-      if (heads !== undefined && dModel !== undefined && dModel % heads !== 0) {
-        r.fail("MOT026", [heads, dModel], r.spanOf("heads"), divisorsNear(dModel, heads));
-      }
-      if (heads === undefined || causal === undefined || bias === undefined || r.failed || dModel === undefined) return undefined;
-      return { kind: "sublayer", layer: { kind: "attention", heads, headDim: dModel / heads, causal, bias } };
-    },
-  },
-
-  ff: {
-    args: ["size", "activation"],
-    read: (r, _call, { dFF }) => {
-      const size = r.has("size") ? r.int("size", undefined, positive) : dFF;
-      const activation = r.choice("activation", ACTIVATIONS, "relu");
-      if (size === undefined || activation === undefined) return undefined;
-      return { kind: "sublayer", layer: { kind: "ff", size, activation } };
-    },
-  },
-
-  mot: {
-    args: ["experts", "group", "expert_size", "temp", "activation"],
-    read: (r, call, context) => {
-      const experts = r.int("experts", undefined, positive);
-      const group = atLeastOne(r, "group", r.int("group"));
-      const expertSize = r.has("expert_size") ? r.int("expert_size", undefined, positive) : motExpertSize(r, call, context.dFF, group, experts);
-      const temp = temperature(r, context);
-      const activation = r.choice("activation", ACTIVATIONS, "relu");
-      if (experts === undefined || group === undefined || expertSize === undefined || !temp || !activation) return undefined;
-      return { kind: "sublayer", layer: { kind: "mot", experts, group, expertSize, temp, activation } };
-    },
-  },
-
-  moe: {
-    args: ["experts", "routing", "topk", "capacity", "group", "expert_size", "activation", "aux_loss"],
-    read: (r, _call, { dFF }) => {
-      const experts = r.int("experts", undefined, positive);
-      const routing = r.choice("routing", ["token_choice", "expert_choice"] as const, "token_choice");
-      const topk = r.int("topk", 1, positive);
-      if (topk !== undefined && experts !== undefined && topk > experts) r.fail("MOT029", [topk, experts], r.spanOf("topk"));
-      const capacity = r.number("capacity", 1.25, positive);
-      const expertChoice = routing === "expert_choice";
-      // `group` belongs to expert choice (required there), `aux_loss` to token choice.
-      if (!expertChoice && r.has("group")) r.fail("MOT047", ["group", "routing = expert_choice"], r.spanOf("group"));
-      if (expertChoice && r.has("aux_loss")) r.fail("MOT047", ["aux_loss", "routing = token_choice"], r.spanOf("aux_loss"));
-      const group = expertChoice ? atLeastOne(r, "group", r.int("group")) : undefined;
-      // SEMANTICS.md: each expert takes k = ceil(capacity · G / E) of a group's G rows; it cannot take more than there are.
-      if (group !== undefined && capacity !== undefined && experts !== undefined && Math.ceil((capacity * group) / experts) > group) {
-        const taken = Math.ceil((capacity * group) / experts);
-        r.fail("MOT048", [taken, group], r.spanOf("capacity"), `capacity can be at most experts (${experts})`);
-      }
-      const expertSize = r.has("expert_size") ? r.int("expert_size", undefined, positive) : dFF;
-      const activation = r.choice("activation", ACTIVATIONS, "relu");
-      const auxLoss = expertChoice ? 0 : r.number("aux_loss", 0.01, { nonNegative: true });
-      if (r.failed || experts === undefined || !routing || topk === undefined || capacity === undefined) return undefined;
-      if (expertSize === undefined || !activation || auxLoss === undefined) return undefined;
-      const layer = { kind: "moe" as const, experts, routing, topk, capacity, expertSize, activation, auxLoss };
-      return { kind: "sublayer", layer: group === undefined ? layer : { ...layer, group } };
-    },
-  },
-
-  head: {
-    args: ["tied"],
-    read: (r) => {
-      const tied = r.bool("tied", true);
-      return tied === undefined ? undefined : { kind: "head", tied };
-    },
-  },
-};
-
-export const LAYER_NAMES = Object.keys(LAYER_KINDS);
-
-/** The layer kind named `name` (hasOwn: `constructor` is not a layer). */
-export function layerKind(name: string): LayerKind | undefined {
-  return Object.hasOwn(LAYER_KINDS, name) ? LAYER_KINDS[name] : undefined;
+/** True when `name` is a layer. */
+export function isLayerName(name: string): boolean {
+  return LAYER_NAMES.includes(name);
 }
 
 /** Checks one layer call; undefined (with diagnostics) when it is wrong. */
 export function checkLayer(call: LayerCall, context: LayerContext): LayerResult | undefined {
-  const kind = layerKind(call.name.name);
+  const name = call.name.name;
+  if (name === "embed") return readCall(call, ["position"], context, (r) => {
+    const position = r.choice<PositionKind>("position", ["learned", "sinusoidal", "none"], "learned");
+    return position && { kind: "embed", position };
+  });
+  if (name === "head") return readCall(call, ["tied"], context, (r) => {
+    const tied = r.bool("tied", true);
+    return tied === undefined ? undefined : { kind: "head", tied };
+  });
+  const kind = sublayerKind(name);
   if (!kind) {
-    const name = call.name.name;
     const isKey = (MODEL_KEYS as readonly string[]).includes(name) || (RECIPE_KEYS as readonly string[]).includes(name);
-    const hint = isKey ? `${name} is a key: write ${name} = …` : suggest(name, LAYER_NAMES);
-    context.reporter.report("MOT011", [name], call.name.span, hint);
+    context.reporter.report("MOT011", [name], call.name.span, isKey ? `${name} is a key: write ${name} = …` : suggest(name, LAYER_NAMES));
     return undefined;
   }
-  const { args, ok } = collectArgs(call.args, kind.args, call.name.name, context.reporter);
+  return readCall(call, Object.keys(kind.args), context, (r) => readSublayer(r, call, context, kind));
+}
+
+function readCall(call: LayerCall, allowed: readonly string[], context: LayerContext, read: (r: Reader) => LayerResult | undefined): LayerResult | undefined {
+  const { args, ok } = collectArgs(call.args, allowed, call.name.name, context.reporter);
   const reader = new Reader(call.name.name, argFields(args, context), { code: "MOT023", span: call.name.span }, context);
-  const result = kind.read(reader, call, context);
+  const result = read(reader);
   return ok && !reader.failed ? result : undefined;
 }
+
+function readSublayer(r: Reader, call: LayerCall, context: LayerContext, kind: SublayerKind<Sublayer>): LayerResult | undefined {
+  const widths = context.dModel === undefined || context.dFF === undefined ? undefined : { dModel: context.dModel, dFF: context.dFF };
+  const args: Args = {};
+  for (const [name, spec] of Object.entries(kind.args)) args[name] = readArg(r, name, spec, context);
+  CHECKS[kind.kind as SublayerKindName]?.check(r, call, context, args);
+  // Every argument is read now, or its mistake reported (a missing width was reported where the model sets it).
+  if (r.failed || !widths) return undefined;
+  const layer = kind.build(args as Record<string, ArgValue | object>, widths);
+  return layer && { kind: "sublayer", layer };
+}
+
+/** One schema argument; `custom` ones are left to the kind's checker entry (undefined until it reads them). */
+function readArg(r: Reader, name: string, spec: ArgSpec, context: LayerContext): ArgValue | undefined {
+  switch (spec.type) {
+    case "int": {
+      if (typeof spec.default !== "function") return r.int(name, spec.default, spec.range);
+      if (r.has(name)) return r.int(name, undefined, spec.range);
+      return context.dModel === undefined || context.dFF === undefined ? undefined : spec.default({ dModel: context.dModel, dFF: context.dFF });
+    }
+    case "number":
+      return r.number(name, spec.default, spec.range);
+    case "bool":
+      return r.bool(name, spec.default);
+    case "choice":
+      return r.choice(name, spec.options, spec.default);
+    case "custom":
+      return undefined;
+  }
+}
+
+const positive = { positive: true };
+
+const CHECKS: Partial<Record<SublayerKindName, CheckerEntry>> = {
+  attention: {
+    check(r, _call, { dModel }, args) {
+      const heads = args.heads as number | undefined;
+      if (heads !== undefined && dModel !== undefined && dModel % heads !== 0) {
+        r.fail("MOT026", [heads, dModel], r.spanOf("heads"), divisorsNear(dModel, heads));
+      }
+    },
+  },
+
+  mot: {
+    check(r, call, context, args) {
+      args.group = atLeastOne(r, "group", r.int("group"));
+      const experts = args.experts as number | undefined;
+      args.expert_size = r.has("expert_size")
+        ? r.int("expert_size", undefined, positive)
+        : motExpertSize(r, call, context.dFF, args.group as number | undefined, experts);
+      args.temp = temperature(r, context);
+    },
+  },
+
+  moe: {
+    check(r, _call, _context, args) {
+      const experts = args.experts as number | undefined;
+      const topk = args.topk as number | undefined;
+      if (topk !== undefined && experts !== undefined && topk > experts) r.fail("MOT029", [topk, experts], r.spanOf("topk"));
+      const expertChoice = args.routing === "expert_choice";
+      // `group` belongs to expert choice (required there), `aux_loss` to token choice.
+      if (!expertChoice && r.has("group")) r.fail("MOT047", ["group", "routing = expert_choice"], r.spanOf("group"));
+      if (expertChoice && r.has("aux_loss")) r.fail("MOT047", ["aux_loss", "routing = token_choice"], r.spanOf("aux_loss"));
+      if (expertChoice) {
+        const group = atLeastOne(r, "group", r.int("group"));
+        const capacity = args.capacity as number | undefined;
+        args.group = group;
+        // SEMANTICS.md: each expert takes k = ceil(capacity · G / E) of a group's G rows; it cannot take more than there are.
+        if (group !== undefined && capacity !== undefined && experts !== undefined && rowsPerExpert({ capacity, group, experts }) > group) {
+          r.fail("MOT048", [rowsPerExpert({ capacity, group, experts }), group], r.spanOf("capacity"), `capacity can be at most experts (${experts})`);
+        }
+        args.aux_loss = 0;
+      } else {
+        args.aux_loss = r.number("aux_loss", 0.01, { nonNegative: true });
+      }
+    },
+  },
+};
 
 /** `group` ≥ 1 has its own message (MOT028). */
 function atLeastOne(r: Reader, name: string, value: number | undefined): number | undefined {

@@ -7,7 +7,7 @@ import type { Sublayer } from "../ir/model.js";
 import type { LayerCall, ModelDecl, Repeat } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import type { Span } from "../syntax/span.js";
-import { LAYER_NAMES, layerKind, type LayerResult } from "./layers.js";
+import { LAYER_NAMES, isLayerName, type LayerResult } from "./layers.js";
 import type { Reporter } from "./report.js";
 
 export type StackNode =
@@ -55,7 +55,7 @@ export function replacements(
     const target = statement.target;
     if (!decl.parent) fail("MOT035", [], statement.span);
     else if (listsOwnLayers) fail("MOT046", [decl.name.name], statement.span, "a body that lists layers replaces the parent's whole stack");
-    else if (!layerKind(target.name)) fail("MOT011", [target.name], target.span, suggest(target.name, LAYER_NAMES));
+    else if (!isLayerName(target.name)) fail("MOT011", [target.name], target.span, suggest(target.name, LAYER_NAMES));
     else if (kinds && !kinds.has(target.name)) fail("MOT034", [decl.parent.name, target.name], target.span, suggest(target.name, kinds));
     else if (byKind.has(target.name)) fail("MOT019", [`replace ${target.name}`], target.span);
     else byKind.set(target.name, statement.layer);

@@ -2,6 +2,7 @@
 // Numbers are JavaScript doubles; an integer is a double with no fraction that
 // no inexact `/` went into (LANGUAGE.md: `/` must divide exactly where an
 // integer is required).
+import { sublayerWords } from "../ir/layers/index.js";
 import type { Span } from "../syntax/span.js";
 
 /** A `/` that did not come out whole, remembered for the error at its use. */
@@ -31,8 +32,9 @@ export const ERROR: Value = { kind: "error" };
 
 /** The enumerated words of LANGUAGE.md (and the callables, which may go without parentheses). */
 export const WORDS: ReadonlySet<string> = new Set([
-  "learnable", "layernorm", "rmsnorm", "relu", "gelu", "learned", "sinusoidal", "none",
-  "token_choice", "expert_choice", "constant", "cosine", "linear", "adamw", "anneal",
+  "layernorm", "rmsnorm", "learned", "sinusoidal", "none", "constant", "cosine", "linear", "adamw", "anneal",
+  // The sublayer kinds' own words (`relu`, `silu`, `expert_choice`, `learnable`, …), from their argument schemas.
+  ...sublayerWords(),
 ]);
 
 /** How a value reads in a message: `2.5`, `true`, `relu`, `cosine(final = 0.1)`. */

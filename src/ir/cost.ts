@@ -3,6 +3,7 @@
 // (they are O(d) next to the O(d²) matrix products); attention's score and
 // mixing products are counted at the full `context` (4·T·d per token).
 import type { ModelIR, Sublayer } from "./model.js";
+import { kindOf } from "./layers/index.js";
 import { parameterTable, paramCount } from "./params.js";
 
 export interface PartCost {
@@ -23,44 +24,11 @@ export interface ModelCost {
 }
 
 export function sublayerFlopsPerToken(layer: Sublayer, model: ModelIR): number {
-  const d = model.dModel;
-  switch (layer.kind) {
-    case "attention":
-      return 2 * 4 * d * d + 4 * model.context * d;
-    case "ff":
-      return 2 * 2 * d * layer.size;
-    case "mot":
-      // SEMANTICS.md: 2·E·f·2d / G for the experts plus 6·d·E for routing
-      // (controller logits, mixing and emitting each cost 2·d·E).
-      return (2 * layer.experts * layer.expertSize * 2 * d) / layer.group + 6 * d * layer.experts;
-    case "moe": {
-      const router = 2 * d * layer.experts;
-      const expert = 2 * 2 * d * layer.expertSize;
-      if (layer.routing === "token_choice") return router + layer.topk * expert;
-      const group = layer.group ?? 1;
-      const taken = Math.ceil((layer.capacity * group) / layer.experts);
-      return router + (layer.experts * taken * expert) / group;
-    }
-  }
+  return kindOf(layer).flopsPerToken(layer, model);
 }
 
 function activeParams(layer: Sublayer, params: number, model: ModelIR): number {
-  if (layer.kind !== "moe") return params;
-  const perExpert = 2 * model.dModel * layer.expertSize;
-  const norm = model.norm === "layernorm" ? 2 * model.dModel : model.dModel;
-  const router = model.dModel * layer.experts;
-  return norm + router + expertsPerToken(layer) * perExpert;
-}
-
-/**
- * How many experts a token passes through on average: `topk` with token choice;
- * with expert choice each of E experts takes k = ceil(capacity·G/E) of G rows,
- * so E·k/G (the same count the FLOPs above use).
- */
-function expertsPerToken(layer: Extract<Sublayer, { kind: "moe" }>): number {
-  if (layer.routing === "token_choice") return layer.topk;
-  const group = layer.group ?? 1;
-  return (layer.experts * Math.ceil((layer.capacity * group) / layer.experts)) / group;
+  return kindOf(layer).activeParams?.(layer, params, model) ?? params;
 }
 
 export function modelCost(model: ModelIR): ModelCost {

@@ -10,59 +10,10 @@ export type Activation = "relu" | "gelu";
 /** MoT temperature τ: a constant, or `log_temp` learned from `ln(init)`. */
 export type Temperature = { kind: "fixed"; value: number } | { kind: "learnable"; init: number };
 
-export interface AttentionLayer {
-  kind: "attention";
-  index: number;
-  heads: number;
-  /** d_model / heads */
-  headDim: number;
-  causal: boolean;
-  bias: boolean;
-}
-
-export interface FeedForwardLayer {
-  kind: "ff";
-  index: number;
-  size: number;
-  activation: Activation;
-}
-
-export interface MixtureOfTokensLayer {
-  kind: "mot";
-  index: number;
-  experts: number;
-  /** Tokens mixed per group, taken across the batch at one position. */
-  group: number;
-  /** f: each expert's hidden width (default d_ff * group / experts). */
-  expertSize: number;
-  temp: Temperature;
-  activation: Activation;
-  /**
-   * How the group's tokens are weighted: absent (or "soft") is SEMANTICS.md's
-   * softmax over the group. "hard" is its τ → 0 limit, set only by
-   * `motc compile --no-mix=hard` (src/ir/nomix.ts): each expert takes the one
-   * highest-logit row of its group with weight 1. ONNX lowering only.
-   */
-  mixing?: "soft" | "hard";
-}
-
-export interface MixtureOfExpertsLayer {
-  kind: "moe";
-  index: number;
-  experts: number;
-  routing: "token_choice" | "expert_choice";
-  topk: number;
-  capacity: number;
-  /** Batch rows per routing group; only for expert_choice. */
-  group?: number;
-  expertSize: number;
-  activation: Activation;
-  /** Weight of the load-balancing loss; token_choice only (0 for expert_choice). */
-  auxLoss: number;
-}
-
-export type Sublayer = AttentionLayer | FeedForwardLayer | MixtureOfTokensLayer | MixtureOfExpertsLayer;
-export type SublayerKind = Sublayer["kind"];
+// The residual sublayers: one module per kind under ./layers/, listed by the
+// registry ./layers/index.ts; each kind's IR type lives in its module.
+export type { Sublayer, SublayerKindName as SublayerKind } from "./layers/index.js";
+import type { Sublayer } from "./layers/index.js";
 
 export type Schedule =
   | { kind: "constant" }

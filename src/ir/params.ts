@@ -1,7 +1,8 @@
 // The parameter table: every tensor a model owns, with SEMANTICS.md's name and
 // layout. Both lowerings, the checkpoint format and the review tools read it, so
 // this is the one place that knows what `layers.3.mot.w1` is.
-import type { ModelIR, Sublayer } from "./model.js";
+import { kindOf } from "./layers/index.js";
+import type { ModelIR } from "./model.js";
 
 /** How a parameter starts before training (see init.ts). */
 export type InitKind =
@@ -39,11 +40,11 @@ export function parameterTable(model: ModelIR): ParamSpec[] {
   }
   // Residual output projections start smaller so the stream's variance does not
   // grow with depth (GPT-2, nanoGPT's c_proj): std / sqrt(number of sublayers).
-  const outputStd = INIT_STD / Math.sqrt(Math.max(1, model.sublayers.length));
+  const scale = { std: INIT_STD, outputStd: INIT_STD / Math.sqrt(Math.max(1, model.sublayers.length)) };
   for (const layer of model.sublayers) {
     const prefix = `layers.${layer.index}`;
     addNorm(model, `${prefix}.norm`, (name, shape, init) => add(layer.index, name, shape, init, false));
-    for (const p of sublayerParams(layer, d, outputStd)) add(layer.index, `${prefix}.${p.name}`, p.shape, p.init, p.decay);
+    for (const p of kindOf(layer).params(layer, model, scale)) add(layer.index, `${prefix}.${p.name}`, p.shape, p.init, p.decay);
   }
   addNorm(model, "head.norm", (name, shape, init) => add("head", name, shape, init, false));
   if (!model.tiedHead) add("head", "head.unembed", [d, model.vocab], { kind: "normal", std: INIT_STD }, true);
@@ -53,44 +54,4 @@ export function parameterTable(model: ModelIR): ParamSpec[] {
 function addNorm(model: ModelIR, prefix: string, add: (name: string, shape: number[], init: InitKind) => void) {
   add(`${prefix}.scale`, [model.dModel], { kind: "ones" });
   if (model.norm === "layernorm") add(`${prefix}.bias`, [model.dModel], { kind: "zeros" });
-}
-
-interface LocalParam {
-  name: string;
-  shape: number[];
-  init: InitKind;
-  decay: boolean;
-}
-
-function sublayerParams(layer: Sublayer, d: number, outputStd: number): LocalParam[] {
-  const matrix = (name: string, shape: number[], std = INIT_STD): LocalParam => ({
-    name, shape, init: { kind: "normal", std }, decay: true,
-  });
-  const bias = (name: string, size: number): LocalParam => ({ name, shape: [size], init: { kind: "zeros" }, decay: false });
-  switch (layer.kind) {
-    case "attention": {
-      const weights = [matrix("attn.wq", [d, d]), matrix("attn.wk", [d, d]), matrix("attn.wv", [d, d]), matrix("attn.wo", [d, d], outputStd)];
-      const biases = layer.bias ? [bias("attn.bq", d), bias("attn.bk", d), bias("attn.bv", d), bias("attn.bo", d)] : [];
-      return [...weights, ...biases];
-    }
-    case "ff":
-      return [matrix("ff.w1", [d, layer.size]), bias("ff.b1", layer.size), matrix("ff.w2", [layer.size, d], outputStd), bias("ff.b2", d)];
-    case "mot": {
-      const params = [
-        matrix("mot.controller", [d, layer.experts]),
-        matrix("mot.w1", [layer.experts, d, layer.expertSize]),
-        matrix("mot.w2", [layer.experts, layer.expertSize, d], outputStd),
-      ];
-      if (layer.temp.kind === "learnable") {
-        params.push({ name: "mot.log_temp", shape: [], init: { kind: "constant", value: Math.log(layer.temp.init) }, decay: false });
-      }
-      return params;
-    }
-    case "moe":
-      return [
-        matrix("moe.router", [d, layer.experts]),
-        matrix("moe.w1", [layer.experts, d, layer.expertSize]),
-        matrix("moe.w2", [layer.experts, layer.expertSize, d], outputStd),
-      ];
-  }
 }

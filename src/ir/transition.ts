@@ -13,7 +13,9 @@
 // sharp as the trained mixing weights were, instead of as soft as the raw
 // controller logits. Dropping τ would multiply every router logit by τ at once.
 import type { Weights } from "./init.js";
-import type { MixtureOfExpertsLayer, MixtureOfTokensLayer, ModelIR, Sublayer } from "./model.js";
+import type { MixtureOfExpertsLayer } from "./layers/moe.js";
+import type { MixtureOfTokensLayer } from "./layers/mot.js";
+import type { ModelIR, Sublayer } from "./model.js";
 
 export interface TransitionOptions {
   /** Experts per token (default 1, Switch-style). */

@@ -4,10 +4,10 @@
 //   softmax(q kᵀ / sqrt(dh) + mask) v, heads concatenated, then @ wo.
 // With a KV cache the new keys and values are appended to
 // `past_key_values.{n}.key|value` [B, heads, past, dh] and returned as `present.{n}.*`.
-import type { AttentionLayer } from "../ir/model.js";
+import type { AttentionLayer } from "../ir/layers/attention.js";
 import type { Lowering } from "./context.js";
 
-export function lowerAttention(ctx: Lowering, h: string, layer: AttentionLayer): string {
+export function lower(ctx: Lowering, h: string, layer: AttentionLayer): string {
   const b = ctx.b;
   const p = (name: string) => ctx.param(`layers.${layer.index}.attn.${name}`);
   const d = ctx.model.dModel;

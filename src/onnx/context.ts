@@ -4,6 +4,13 @@
 import type { ModelIR } from "../ir/model.js";
 import type { GraphBuilder } from "./builder.js";
 
+/**
+ * The ONNX lowering of one sublayer kind: `h` (the normed input, [B, T, d]) → the
+ * branch's output [B, T, d]. Each kind's file (attention.ts, ff.ts, …) exports one
+ * as `lower`; layers.ts collects them from the registry (src/ir/layers/index.ts).
+ */
+export type OnnxLowering<L> = (ctx: Lowering, h: string, layer: L) => string;
+
 /** Large negative additive mask: exp() of it underflows to exactly 0 in float32. */
 export const MASKED = -1e30;
 

@@ -1,9 +1,10 @@
 // Dense feed-forward (SEMANTICS.md, "ff"): act(h @ w1 + b1) @ w2 + b2.
-import type { Activation, FeedForwardLayer } from "../ir/model.js";
+import type { Activation } from "../ir/model.js";
+import type { FeedForwardLayer } from "../ir/layers/ff.js";
 import type { GraphBuilder } from "./builder.js";
 import type { Lowering } from "./context.js";
 
-export function lowerFeedForward(ctx: Lowering, h: string, layer: FeedForwardLayer): string {
+export function lower(ctx: Lowering, h: string, layer: FeedForwardLayer): string {
   const b = ctx.b;
   const p = (name: string) => ctx.param(`layers.${layer.index}.ff.${name}`);
   const hidden = activate(b, b.add(b.matmul(h, p("w1")), p("b1")), layer.activation);

@@ -7,21 +7,18 @@
 //            present.{n}.key|value float32 [batch_size, heads_n, total_sequence_length, dh_n]          (kvCache)
 // n counts attention layers in stack order. Prefill passes an empty past (length 0).
 import type { Weights } from "../ir/init.js";
-import type { ModelIR, Sublayer } from "../ir/model.js";
+import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 import { withoutMixing, type NoMixMode } from "../ir/nomix.js";
 import { defaultTokenizerFor, type TokenizerName } from "../base/tokenizer.js";
 import { UserError } from "../base/errors.js";
 import { version } from "../base/version.js";
-import { lowerAttention } from "./attention.js";
 import { DataType, GraphBuilder, type Graph } from "./builder.js";
 import { Lowering } from "./context.js";
 import { lowerEmbedding } from "./embed.js";
-import { lowerFeedForward } from "./ff.js";
 import { toFloat16 } from "./float16.js";
 import { lowerHead } from "./head.js";
-import { lowerMixtureOfExperts } from "./moe.js";
-import { lowerMixtureOfTokens } from "./mot.js";
+import { onnxLowering } from "./layers.js";
 import { lowerNorm } from "./norm.js";
 import { concatChunks, serializeModel, type SerializedModel, type SerializeOptions } from "./writer.js";
 
@@ -88,7 +85,7 @@ export function buildGraph(model: ModelIR, weights: Weights, opset: number, opti
   const ctx = new Lowering(b, model, ids, addParameters(b, model, weights, options.fp16 ?? false), pastLength);
   let x = lowerEmbedding(ctx);
   for (const layer of model.sublayers) {
-    x = b.scoped(`layers.${layer.index}`, () => b.add(x, lowerSublayer(ctx, lowerNorm(ctx, x, `layers.${layer.index}.norm`), layer)));
+    x = b.scoped(`layers.${layer.index}`, () => b.add(x, onnxLowering(layer)(ctx, lowerNorm(ctx, x, `layers.${layer.index}.norm`), layer)));
   }
   lowerHead(ctx, x, "logits");
 
@@ -101,19 +98,6 @@ export function buildGraph(model: ModelIR, weights: Weights, opset: number, opti
     });
   }
   return b.build(model.name);
-}
-
-function lowerSublayer(ctx: Lowering, h: string, layer: Sublayer): string {
-  switch (layer.kind) {
-    case "attention":
-      return lowerAttention(ctx, h, layer);
-    case "ff":
-      return lowerFeedForward(ctx, h, layer);
-    case "mot":
-      return lowerMixtureOfTokens(ctx, h, layer);
-    case "moe":
-      return lowerMixtureOfExperts(ctx, h, layer);
-  }
 }
 
 /** Adds every parameter as an initializer, in parameter-table order; returns name → float32 value. */

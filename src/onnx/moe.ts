@@ -14,7 +14,8 @@
 //   TopK(k) over the group's rows, k = ceil(capacity · G / E) (ties: the lower
 //   row); picks that land on padding are discarded, so a leftover group of r < G
 //   rows gives each expert min(k, r) rows.
-import type { MixtureOfExpertsLayer } from "../ir/model.js";
+import type { ExpertChoiceLayer, MixtureOfExpertsLayer, TokenChoiceLayer } from "../ir/layers/moe.js";
+import { rowsPerExpert } from "../ir/layers/moe.js";
 import { DataType, type GraphBuilder } from "./builder.js";
 import type { Lowering } from "./context.js";
 import { activate } from "./ff.js";
@@ -25,7 +26,7 @@ interface Route {
   gates: string;
 }
 
-export function lowerMixtureOfExperts(ctx: Lowering, h: string, layer: MixtureOfExpertsLayer): string {
+export function lower(ctx: Lowering, h: string, layer: MixtureOfExpertsLayer): string {
   const b = ctx.b;
   const d = ctx.model.dModel;
   const router = ctx.param(`layers.${layer.index}.moe.router`);
@@ -53,7 +54,7 @@ function runExpert(ctx: Lowering, x: string, layer: MixtureOfExpertsLayer, exper
 }
 
 /** Expert e takes every token whose topk choices include e; no capacity at inference. */
-function tokenChoice(b: GraphBuilder, probs: string, layer: MixtureOfExpertsLayer): Route[] {
+function tokenChoice(b: GraphBuilder, probs: string, layer: TokenChoiceLayer): Route[] {
   const [, choices] = b.nodeOutputs("TopK", [probs, b.int64([layer.topk])], 2, { axis: -1, largest: 1, sorted: 1 }); // [N, topk]
   const allRows = b.node("Range", [b.int64(0), b.dim(probs, 0), b.int64(1)]);
   return Array.from({ length: layer.experts }, (_, e) => {
@@ -65,10 +66,9 @@ function tokenChoice(b: GraphBuilder, probs: string, layer: MixtureOfExpertsLaye
 }
 
 /** Per group of G rows at one position, expert e takes the k rows with the highest p[·, e]. */
-function expertChoice(b: GraphBuilder, h: string, probs: string, layer: MixtureOfExpertsLayer): Route[] {
-  const group = layer.group!;
-  const experts = layer.experts;
-  const k = Math.ceil((layer.capacity * group) / experts);
+function expertChoice(b: GraphBuilder, h: string, probs: string, layer: ExpertChoiceLayer): Route[] {
+  const { group, experts } = layer;
+  const k = rowsPerExpert(layer);
   const batch = b.dim(h, 0);
   const length = b.dim(h, 1);
   const groups = b.node("Div", [b.add(batch, b.int64(group - 1)), b.int64(group)]);

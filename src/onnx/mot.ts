@@ -11,12 +11,12 @@
 //   expert: y [E, N, d] = act(m [E, N, d] @ w1 [E, d, f]) @ w2 [E, f, d]   (E batched GEMMs;
 //           m [N, E, d] is read as [E, N, d] by a strided-batch FusedMatMul, no copy)
 //   emit:   out [k, T, G, d] = wᵀ [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
-import type { MixtureOfTokensLayer } from "../ir/model.js";
+import type { MixtureOfTokensLayer } from "../ir/layers/mot.js";
 import { DataType } from "./builder.js";
 import { MASKED, type Lowering } from "./context.js";
 import { activate } from "./ff.js";
 
-export function lowerMixtureOfTokens(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): string {
+export function lower(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): string {
   const b = ctx.b;
   const p = (name: string) => ctx.param(`layers.${layer.index}.mot.${name}`);
   const d = ctx.model.dModel;

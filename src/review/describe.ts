@@ -3,17 +3,12 @@
 // shape, parameters and cost. explain, summary, diff and graph all render this
 // one description, so they can never disagree about what a model is.
 import { modelCost, type PartCost } from "../ir/cost.js";
-import type { ModelIR, Recipe, Sublayer, Temperature } from "../ir/model.js";
+import { SUBLAYER_KINDS, kindOf } from "../ir/layers/index.js";
+import { formatNumber, type ParamRole, type Value } from "../ir/layers/kind.js";
+import type { ModelIR, Recipe, Sublayer } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 
-/** A value as it would be written in a .mot file: a number, a boolean, an enumerated word, or a call. */
-export type Value = number | boolean | string | CallValue;
-
-/** `learnable(init = 0.5)`, `cosine(final = 0.1)`, `adamw(...)`. */
-export interface CallValue {
-  call: string;
-  args: Record<string, Value>;
-}
+export type { CallValue, Value } from "../ir/layers/kind.js";
 
 /** A dimension of a symbolic shape: `B` (batch) and `T` (positions) stay symbols. */
 export type Dim = number | "B" | "T";
@@ -111,38 +106,7 @@ export function describeModel(model: ModelIR): ModelDescription {
 
 /** A sublayer's arguments as LANGUAGE.md's layer table lists them, every default filled in. */
 export function sublayerArgs(layer: Sublayer): Record<string, Value> {
-  switch (layer.kind) {
-    case "attention":
-      return { heads: layer.heads, causal: layer.causal, bias: layer.bias };
-    case "ff":
-      return { size: layer.size, activation: layer.activation };
-    case "mot":
-      return {
-        experts: layer.experts,
-        group: layer.group,
-        expert_size: layer.expertSize,
-        temp: temperatureValue(layer.temp),
-        activation: layer.activation,
-      };
-    case "moe": {
-      const args: Record<string, Value> = {
-        experts: layer.experts,
-        routing: layer.routing,
-        topk: layer.topk,
-        capacity: layer.capacity,
-      };
-      // `group` exists only for expert_choice and `aux_loss` only for token_choice.
-      if (layer.routing === "expert_choice") args.group = layer.group ?? 1;
-      args.expert_size = layer.expertSize;
-      args.activation = layer.activation;
-      if (layer.routing === "token_choice") args.aux_loss = layer.auxLoss;
-      return args;
-    }
-  }
-}
-
-function temperatureValue(temp: Temperature): Value {
-  return temp.kind === "fixed" ? temp.value : { call: "learnable", args: { init: temp.init } };
+  return kindOf(layer).describe(layer);
 }
 
 function recipeKeys(recipe: Recipe): Record<string, Value> {
@@ -165,15 +129,17 @@ function recipeKeys(recipe: Recipe): Record<string, Value> {
   };
 }
 
-/** What a parameter does, for per-role totals ("FFN parameters 32×"). */
-export type ParamRole = "embedding" | "attention" | "ffn" | "norm" | "unembedding";
+export type { ParamRole } from "../ir/layers/kind.js";
 
+/** What a parameter does, for per-role totals ("FFN parameters 32×"): a sublayer's by its kind's role. */
 export function paramRole(name: string): ParamRole {
   if (name.startsWith("embed.")) return "embedding";
   if (name === "head.unembed") return "unembedding";
   if (/(^|\.)norm\./.test(name)) return "norm";
-  if (/^layers\.\d+\.attn\./.test(name)) return "attention";
-  return "ffn"; // ff.*, mot.*, moe.*: the position-wise feed-forward part of a block
+  const prefix = /^layers\.\d+\.([^.]+)\./.exec(name)?.[1];
+  const kind = Object.values(SUBLAYER_KINDS).find((k) => k.paramPrefix === prefix);
+  if (!kind) throw new Error(`internal: parameter '${name}' belongs to no layer kind`);
+  return kind.role;
 }
 
 export const paramRoles: readonly ParamRole[] = ["embedding", "attention", "ffn", "norm", "unembedding"];
@@ -192,12 +158,7 @@ export function allParts(description: ModelDescription): PartDescription[] {
 
 // ---- writing values as .mot text -------------------------------------------------
 
-/** A number as a .mot literal: integers plainly, tiny fractions in exponent form (`1e-5`). */
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
-  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential().replace("e+", "e");
-  return String(value);
-}
+export { formatNumber } from "../ir/layers/kind.js";
 
 export function formatValue(value: Value): string {
   if (typeof value === "number") return formatNumber(value);

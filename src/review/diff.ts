@@ -2,6 +2,7 @@
 // descriptions (every extends/replace/repeat applied and every default filled
 // in), so formatting, comments, `let` names and how a stack was written
 // (`repeat 4 { … }` or four copies) make no difference — only what the model is.
+import { SUBLAYER_KINDS } from "../ir/layers/index.js";
 import {
   paramRoles,
   paramsByRole,
@@ -99,7 +100,8 @@ function totals(a: ModelDescription | null, b: ModelDescription | null): TotalCh
 const roleLabels: Record<ParamRole, string> = {
   embedding: "embedding",
   attention: "attention",
-  ffn: "FFN (ff/mot/moe)",
+  // "FFN (ff/mot/moe)": every kind whose parameters count as the block's feed-forward part.
+  ffn: `FFN (${Object.values(SUBLAYER_KINDS).filter((kind) => kind.role === "ffn").map((kind) => kind.kind).join("/")})`,
   norm: "norm",
   unembedding: "unembedding",
 };

@@ -2,6 +2,7 @@
 // position comes from ELK; this file only paints boxes, labels and the edge
 // routes ELK computed. Also the HTML page that embeds it.
 import type { ElkEdgeSection, ElkExtendedEdge } from "elkjs/lib/elk-api.js";
+import { SUBLAYER_KINDS } from "../ir/layers/index.js";
 import { compact, groupDigits } from "./describe.js";
 import { CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, type DrawnNode, type LaidOutGraph } from "./graph.js";
 import { escapeHtml as esc } from "./table.js";
@@ -19,16 +20,20 @@ rect.background { fill: #ffffff; stroke: none; }
 .io rect { fill: #ffffff; stroke-dasharray: 4 2; }
 .embed rect, .head rect { fill: #e6e8eb; }
 .norm rect { fill: #f6f8fa; stroke: #afb8c1; }
-.attention rect { fill: #ddf4ff; }
-.ff rect { fill: #dafbe1; }
-.mot > rect { fill: #fff8c5; stroke: #9a6700; stroke-width: 1.5; }
-.moe rect { fill: #ffeff7; }
+${kindStyles()}
 .stage rect { fill: #ffffff; stroke: #d4a72c; }
 .add circle { fill: #ffffff; stroke: #57606a; }
 .add text { font-size: 16px; font-weight: bold; }
 path.edge { fill: none; stroke: #57606a; stroke-width: 1.2; marker-end: url(#arrow); }
 path.skip { stroke: #8250df; stroke-dasharray: 5 3; }
 `;
+
+/** Each sublayer kind's colours, as its IR module gives them (src/ir/layers/*.ts, `style`). */
+function kindStyles(): string {
+  return Object.values(SUBLAYER_KINDS)
+    .map(({ kind, style }) => `.${kind} > rect { fill: ${style.fill};${style.stroke ? ` stroke: ${style.stroke}; stroke-width: 1.5;` : ""} }`)
+    .join("\n");
+}
 
 export function renderSvg(graph: LaidOutGraph): string {
   const { root, description: m } = graph;

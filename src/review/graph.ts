@@ -4,8 +4,10 @@
 // A MoT sublayer is a compound node whose stages (controller, group mixing,
 // experts, emit) ELK lays out inside it, annotated with their sizes.
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
+import { kindOf } from "../ir/layers/index.js";
+import type { PictureLine } from "../ir/layers/kind.js";
 import type { ModelIR, Sublayer } from "../ir/model.js";
-import { compact, describeModel, formatValue, type ModelDescription, type PartDescription } from "./describe.js";
+import { compact, describeModel, type ModelDescription, type PartDescription } from "./describe.js";
 
 /** Monospace metrics the SVG is drawn with, used to size boxes before layout. */
 export const FONT_SIZE = 12;
@@ -13,11 +15,8 @@ export const CHAR_WIDTH = 7.3;
 export const LINE_HEIGHT = 16;
 const PADDING = 8;
 
-export interface Line {
-  text: string;
-  /** "title" lines are bold; "dim" lines are grey. */
-  style?: "title" | "dim";
-}
+/** One line of text in a box; "title" lines are bold, "dim" lines grey. */
+export type Line = PictureLine;
 
 /** What graph-svg.ts needs to draw a node; ELK adds x, y, width, height. */
 export interface DrawnNode extends ElkNode {
@@ -48,7 +47,6 @@ export function buildGraph(model: ModelIR, description: ModelDescription): Drawn
   const edges: ElkExtendedEdge[] = [];
   const edge = (from: string, to: string, residual = false) =>
     edges.push({ id: `${residual ? "skip" : "e"}:${from}->${to}`, sources: [from], targets: [to] });
-  const d = model.dModel;
 
   nodes.push(box("input", "io", [{ text: "input_ids [B, T]", style: "title" }]));
   nodes.push(box("embed", "embed", embedLines(model, description.embed)));
@@ -59,7 +57,7 @@ export function buildGraph(model: ModelIR, description: ModelDescription): Drawn
     const norm = `${part.name}.norm`;
     const add = `${part.name}.add`;
     nodes.push(box(norm, "norm", [{ text: `${part.name}.norm · ${model.norm}` }]));
-    nodes.push(layer.kind === "mot" ? motNode(layer, part, d) : box(part.name, layer.kind, sublayerLines(layer, part, d)));
+    nodes.push(sublayerNode(model, layer, part));
     // The skip path enters the ⊕ from the side, the branch from above.
     nodes.push({
       id: add, kind: "add", lines: [{ text: "+" }], width: 24, height: 24,
@@ -127,48 +125,18 @@ function headLines(model: ModelIR, part: PartDescription): Line[] {
   return [{ text: `head(tied = ${model.tiedHead})`, style: "title" }, { text: unembed }, cost(part)];
 }
 
-function sublayerLines(layer: Exclude<Sublayer, { kind: "mot" }>, part: PartDescription, d: number): Line[] {
-  const title: Line = { text: `${part.name} ${layer.kind}`, style: "title" };
-  switch (layer.kind) {
-    case "attention":
-      return [
-        title,
-        { text: `${layer.heads} heads × ${layer.headDim} · ${layer.causal ? "causal" : "not causal"}${layer.bias ? " · biases" : ""}` },
-        { text: `wq wk wv wo [${d}, ${d}]` },
-        cost(part),
-      ];
-    case "ff":
-      return [title, { text: `${d} → ${layer.size} → ${d} · ${layer.activation}` }, cost(part)];
-    case "moe": {
-      const routing = layer.routing === "token_choice"
-        ? `token choice · top-${layer.topk} · capacity ${formatValue(layer.capacity)}`
-        : `expert choice · group ${layer.group} · capacity ${formatValue(layer.capacity)}`;
-      return [title, { text: `${layer.experts} experts × (${d} → ${layer.expertSize} → ${d}) · ${layer.activation}` }, { text: routing }, cost(part)];
-    }
-  }
-}
-
-/** MoT as a compound node: its four stages (SEMANTICS.md, `mot`, steps 2–6) laid out inside. */
-function motNode(layer: Extract<Sublayer, { kind: "mot" }>, part: PartDescription, d: number): DrawnNode {
-  const E = layer.experts, G = layer.group, f = layer.expertSize;
-  const temp = layer.temp.kind === "fixed" ? `τ = ${formatValue(layer.temp.value)}` : `τ learnable (init ${formatValue(layer.temp.init)})`;
-  const header: Line[] = [
-    { text: `${part.name} mot · Mixture of Tokens`, style: "title" },
-    { text: `${E} experts · group ${G} · expert_size ${f} · ${layer.activation}` },
-    cost(part),
-  ];
-  const stage = (name: string, lines: Line[]) => box(`${part.name}.${name}`, "stage", lines);
-  const stages = [
-    stage("controller", [{ text: `controller [${d}, ${E}] → logits / ${temp}` }]),
-    stage("mix", [{ text: `softmax over each group of ${G} tokens (same position)` }, { text: `mix → ${E} mixed tokens per group` }]),
-    stage("experts", [{ text: `${E} experts: ${d} → ${f} → ${d} (${layer.activation})` }, { text: `w1 [${E}, ${d}, ${f}] · w2 [${E}, ${f}, ${d}]` }]),
-    stage("emit", [{ text: `emit: Σₑ weight × expert output → ${G} tokens` }]),
-  ];
+/** A sublayer as its kind draws itself (src/ir/layers/*.ts, `picture`): a box, or a compound box with its stages inside. */
+function sublayerNode(model: ModelIR, layer: Sublayer, part: PartDescription): DrawnNode {
+  const kind = kindOf(layer);
+  const picture = kind.picture(layer, model);
+  if (!picture.stages) return box(part.name, layer.kind, [{ text: `${part.name} ${layer.kind}`, style: "title" }, ...picture.lines, cost(part)]);
+  const header: Line[] = [{ text: `${part.name} ${layer.kind} · ${kind.title}`, style: "title" }, ...picture.lines, cost(part)];
+  const stages = picture.stages.map((stage) => box(`${part.name}.${stage.name}`, "stage", stage.lines));
   const headerSize = measure(header);
   const edges: ElkExtendedEdge[] = stages.slice(1).map((s, i) => ({ id: `e:${stages[i].id}->${s.id}`, sources: [stages[i].id], targets: [s.id] }));
   return {
     id: part.name,
-    kind: "mot",
+    kind: layer.kind,
     lines: header,
     children: stages,
     edges,

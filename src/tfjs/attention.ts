@@ -4,14 +4,14 @@
 // The layer is one custom gradient (ops.ts, withGradient) with its backward
 // written out: one tape entry instead of ~25, and no transposes beyond the
 // ones the head layout needs.
-import type { AttentionLayer } from "../ir/model.js";
-import { sumRows, transpose2d, withGradient, type Lowering, type Tensor, type Tensor2D } from "./ops.js";
+import type { AttentionLayer } from "../ir/layers/attention.js";
+import { sumRows, transpose2d, withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
 
 /** Masked-out scores: exp underflows to exactly 0 after the row max is subtracted. */
 const MASKED = -1e9;
 
 /** `h [B·T, d]` → `[B·T, d]`. */
-export function attention(low: Lowering, layer: AttentionLayer, h: Tensor, batch: number, length: number): Tensor {
+export function lower(low: Lowering, layer: AttentionLayer, h: Tensor, { batch, length }: SublayerCall): Tensor {
   const p = (name: string) => low.param(`layers.${layer.index}.attn.${name}`);
   const weights = [p("wq"), p("wk"), p("wv"), p("wo")];
   const biases = layer.bias ? [p("bq"), p("bk"), p("bv"), p("bo")] : [];

@@ -1,18 +1,15 @@
-// IR → TensorFlow.js training graph. One function per layer kind (embed.ts,
-// norm.ts, attention.ts, ff.ts, mot.ts, head.ts); this file owns the variables
+// IR → TensorFlow.js training graph. One file per layer kind (embed.ts, norm.ts,
+// head.ts, and each sublayer kind's, found through layers.ts); this file owns the variables
 // and wires the residual stack: x = x + f(norm_i(x)) (SEMANTICS.md).
 // tfjs is passed in, never imported here, so `motc check` does not load it.
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Weights } from "../ir/init.js";
-import type { ModelIR, Sublayer } from "../ir/model.js";
+import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
-import { attention } from "./attention.js";
 import { embed } from "./embed.js";
-import { feedForward } from "./ff.js";
 import { registerGradients } from "./gradients.js";
 import { head } from "./head.js";
-import { mixtureOfExperts } from "./moe.js";
-import { mixtureOfTokens } from "./mot.js";
+import { tfjsLowering } from "./layers.js";
 import { norm } from "./norm.js";
 import { createOps, type Lowering, type TF, type Tensor } from "./ops.js";
 
@@ -105,22 +102,9 @@ function forward(low: Lowering, model: ModelIR, ids: Tensor, dropout: Dropout, t
   let x = tf.reshape(dropout(embed(low, model, tf.cast(ids, "int32"))), [batch * length, model.dModel]);
   for (const layer of model.sublayers) {
     const h = norm(low, model, `layers.${layer.index}.norm`, x);
-    x = tf.add(x, dropout(sublayer(low, layer, h, batch, length, training, auxLosses)));
+    x = tf.add(x, dropout(tfjsLowering(layer)(low, layer, h, { batch, length, training, auxLosses })));
   }
   return head(low, model, x);
-}
-
-function sublayer(low: Lowering, layer: Sublayer, h: Tensor, batch: number, length: number, training: boolean, auxLosses: Tensor[]): Tensor {
-  switch (layer.kind) {
-    case "attention":
-      return attention(low, layer, h, batch, length);
-    case "ff":
-      return feedForward(low, layer, h);
-    case "mot":
-      return mixtureOfTokens(low, layer, h, batch, length);
-    case "moe":
-      return mixtureOfExperts(low, layer, h, batch, length, training, auxLosses);
-  }
 }
 
 /** Dropout after the embedding and on every sublayer's output, in training only. */

@@ -20,8 +20,9 @@
 //   expert e takes the k = ceil(capacity · G / E) rows of the group with the highest
 //   p[·, e] (ties: the lower row); a leftover group of r < G rows gives min(k, r).
 //   The same in training and inference.
-import type { MixtureOfExpertsLayer } from "../ir/model.js";
-import type { Lowering, Tensor } from "./ops.js";
+import type { MixtureOfExpertsLayer } from "../ir/layers/moe.js";
+import { rowsPerExpert } from "../ir/layers/moe.js";
+import type { Lowering, SublayerCall, Tensor } from "./ops.js";
 
 /** Which tokens each expert takes, and how many (token, choice) assignments it drew. */
 export interface Routing {
@@ -35,15 +36,7 @@ export interface Routing {
  * `h [B·T, d]` → `[B·T, d]`. In training, the auxiliary loss term (token_choice
  * with aux_loss > 0) is pushed to `auxLosses` for the caller to add to the loss.
  */
-export function mixtureOfExperts(
-  low: Lowering,
-  layer: MixtureOfExpertsLayer,
-  h: Tensor,
-  batch: number,
-  length: number,
-  training: boolean,
-  auxLosses: Tensor[],
-): Tensor {
+export function lower(low: Lowering, layer: MixtureOfExpertsLayer, h: Tensor, { batch, length, training, auxLosses }: SublayerCall): Tensor {
   const { tf, ops } = low;
   const experts = layer.experts;
   const tokens = batch * length;
@@ -51,7 +44,7 @@ export function mixtureOfExperts(
   const values = probs.dataSync() as Float32Array;
   const routing = layer.routing === "token_choice"
     ? tokenChoiceRouting(values, experts, layer.topk, training ? layer.capacity : undefined)
-    : expertChoiceRouting(values, experts, batch, length, layer.group!, layer.capacity);
+    : expertChoiceRouting(values, experts, batch, length, layer.group, layer.capacity);
 
   const out = runExperts(low, layer, h, probs, routing);
   if (training && layer.routing === "token_choice" && layer.auxLoss > 0) {
@@ -129,7 +122,7 @@ function largest(count: number, k: number, value: (i: number) => number): number
 
 /** expert_choice: per position and group of G rows, each expert takes its k best rows. */
 export function expertChoiceRouting(probs: ArrayLike<number>, experts: number, batch: number, length: number, group: number, capacity: number): Routing {
-  const k = Math.ceil((capacity * group) / experts);
+  const k = rowsPerExpert({ capacity, group, experts });
   const rows: number[][] = Array.from({ length: experts }, () => []);
   for (let t = 0; t < length; t++) {
     for (let start = 0; start < batch; start += group) {

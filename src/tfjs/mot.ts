@@ -7,14 +7,14 @@
 // written out below: autograd recorded ~40 ops here and differentiated every
 // batched matmul through two fresh transposes, while the weights W are already
 // at hand in both layouts ([cells, E, G] and [cells, G, E]).
-import type { MixtureOfTokensLayer } from "../ir/model.js";
-import { transpose2d, withGradient, type Lowering, type Tensor, type Tensor2D } from "./ops.js";
+import type { MixtureOfTokensLayer } from "../ir/layers/mot.js";
+import { transpose2d, withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
 
 /** Logit of a padding row: its softmax weight is exactly 0. */
 const PADDING = -1e9;
 
 /** `h [B·T, d]` → `[B·T, d]`. */
-export function mixtureOfTokens(low: Lowering, layer: MixtureOfTokensLayer, h: Tensor, batch: number, length: number): Tensor {
+export function lower(low: Lowering, layer: MixtureOfTokensLayer, h: Tensor, { batch, length }: SublayerCall): Tensor {
   const p = (name: string) => low.param(`layers.${layer.index}.mot.${name}`);
   const weights = [p("controller"), p("w1"), p("w2")];
   // The hard (τ → 0) form exists only as an inference lowering (compile --no-mix=hard).

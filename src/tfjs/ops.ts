@@ -19,6 +19,23 @@ export interface Lowering {
   param(name: string): Variable;
 }
 
+/** What a sublayer's training lowering gets besides its input: the batch's shape, whether it trains, where moe puts auxiliary losses. */
+export interface SublayerCall {
+  batch: number;
+  length: number;
+  /** Dropout and moe capacity limits apply only in training. */
+  training: boolean;
+  /** Loss terms a layer adds in training (moe's load balancing); the caller sums them into the loss. */
+  auxLosses: Tensor[];
+}
+
+/**
+ * The training lowering of one sublayer kind: `h [B·T, d]` (normed) → the branch's
+ * output `[B·T, d]`. Each kind's file exports one as `lower`; layers.ts collects
+ * them from the registry (src/ir/layers/index.ts).
+ */
+export type TfjsLowering<L> = (low: Lowering, layer: L, h: Tensor, call: SublayerCall) => Tensor;
+
 export interface Ops {
   /** `x [N, in] @ w [in, out]`, forward and backward as plain 2-D matmuls. */
   matmul(x: Tensor, w: Tensor): Tensor2D;

@@ -118,7 +118,7 @@ train m {
       { index: 1, kind: "ff", size: 128, activation: "relu" },
       { index: 2, kind: "mot", experts: 8, group: 4, expertSize: 64, temp: { kind: "fixed", value: 1 }, activation: "relu" },
       { index: 3, kind: "moe", experts: 4, routing: "token_choice", topk: 1, capacity: 1.25, expertSize: 128, activation: "relu", auxLoss: 0.01 },
-      { index: 4, kind: "moe", experts: 4, routing: "expert_choice", topk: 1, capacity: 1.25, group: 2, expertSize: 128, activation: "relu", auxLoss: 0 },
+      { index: 4, kind: "moe", experts: 4, routing: "expert_choice", topk: 1, capacity: 1.25, group: 2, expertSize: 128, activation: "relu" },
     ],
     tiedHead: true,
     recipe: {

@@ -3,7 +3,10 @@
 // checked against, so it is written from the text of SEMANTICS.md alone and
 // favours obviousness over speed. (Only the IR types and the weights map are shared.)
 import type { Weights } from "../../src/ir/init.js";
-import type { Activation, AttentionLayer, FeedForwardLayer, MixtureOfTokensLayer, ModelIR } from "../../src/ir/model.js";
+import type { Activation, ModelIR } from "../../src/ir/model.js";
+import type { AttentionLayer } from "../../src/ir/layers/attention.js";
+import type { FeedForwardLayer } from "../../src/ir/layers/ff.js";
+import type { MixtureOfTokensLayer } from "../../src/ir/layers/mot.js";
 import { mixtureOfExperts, type MoeMode } from "./moe.js";
 
 /**

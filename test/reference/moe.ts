@@ -10,7 +10,7 @@
 // - expert_choice: k = ceil(capacity · G / E) from the full group size G; a
 //   leftover group of r < G rows gives each expert min(k, r) rows. Ties in p[·, e]:
 //   the lower row first. Same in training and inference, no auxiliary loss.
-import type { MixtureOfExpertsLayer } from "../../src/ir/model.js";
+import type { MixtureOfExpertsLayer } from "../../src/ir/layers/moe.js";
 import { act, softmax } from "./forward.js"; // a cycle, but only functions cross it, called after both load
 
 type Lookup = (name: string) => Float32Array;

@@ -66,7 +66,7 @@ export const everyKind: ModelIR = {
     { kind: "ff", index: 1, size: 48, activation: "gelu" },
     { kind: "mot", index: 2, experts: 8, group: 4, expertSize: 32, temp: { kind: "fixed", value: 2 }, activation: "relu" },
     { kind: "moe", index: 3, experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expertSize: 64, activation: "relu", auxLoss: 0.01 },
-    { kind: "moe", index: 4, experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expertSize: 32, activation: "gelu", auxLoss: 0 },
+    { kind: "moe", index: 4, experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expertSize: 32, activation: "gelu" },
   ],
   tiedHead: false,
 };

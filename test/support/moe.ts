@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSpec } from "../../src/check/index.js";
 import { initialWeights, type Weights } from "../../src/ir/init.js";
-import type { MixtureOfExpertsLayer, ModelIR } from "../../src/ir/model.js";
+import type { ModelIR } from "../../src/ir/model.js";
+import type { MixtureOfExpertsLayer } from "../../src/ir/layers/moe.js";
 import { repoRoot } from "./cli.js";
 
 /** specs/moe.mot's model: token_choice (E=4, top-2) then expert_choice (E=4, G=4). */
@@ -16,7 +17,7 @@ export function moeSpecModel(): ModelIR {
 
 /** The same model with each moe layer changed by `change`. */
 export function withMoe(model: ModelIR, change: (layer: MixtureOfExpertsLayer) => Partial<MixtureOfExpertsLayer>): ModelIR {
-  return { ...model, sublayers: model.sublayers.map((layer) => (layer.kind === "moe" ? { ...layer, ...change(layer) } : layer)) };
+  return { ...model, sublayers: model.sublayers.map((layer) => (layer.kind === "moe" ? ({ ...layer, ...change(layer) } as MixtureOfExpertsLayer) : layer)) };
 }
 
 /**

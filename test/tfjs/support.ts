@@ -2,7 +2,10 @@
 // layer kind, weights large enough that every path carries gradient, and the
 // float64 loss of test/reference for finite differences.
 import type { Weights } from "../../src/ir/init.js";
-import type { AttentionLayer, FeedForwardLayer, MixtureOfTokensLayer, ModelIR, Sublayer } from "../../src/ir/model.js";
+import type { ModelIR, Sublayer } from "../../src/ir/model.js";
+import type { AttentionLayer } from "../../src/ir/layers/attention.js";
+import type { FeedForwardLayer } from "../../src/ir/layers/ff.js";
+import type { MixtureOfTokensLayer } from "../../src/ir/layers/mot.js";
 import { parameterTable, paramCount } from "../../src/ir/params.js";
 import { Random } from "../../src/ir/random.js";
 import { selectBackend, type BackendPreference, type TF } from "../../src/tfjs/index.js";
