@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import type { ModelCost } from "../../src/ir/cost.js";
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import type { LayerEntropy } from "./entropy.js";
+import { formatArgs, sublayerArgs } from "../../src/review/describe.js";
 
 export interface Result {
   name: string;
@@ -187,6 +188,7 @@ function ffnText(model: ModelIR): string {
     case "ff": return `ff(size ${layer.size})`;
     case "mot": return `mot(E ${layer.experts}, G ${layer.group}, f ${layer.expertSize}, τ ${layer.temp.kind})`;
     case "moe": return `moe(${layer.routing}, E ${layer.experts}, f ${layer.expertSize}, ${layer.routing === "token_choice" ? `top-${layer.topk}` : `G ${layer.group}`}, capacity ${layer.capacity})`;
+    default: return `${layer.kind}(${formatArgs(sublayerArgs(layer))})`;
   }
 }
 

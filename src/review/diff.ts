@@ -100,7 +100,7 @@ function totals(a: ModelDescription | null, b: ModelDescription | null): TotalCh
 const roleLabels: Record<ParamRole, string> = {
   embedding: "embedding",
   attention: "attention",
-  // "FFN (ff/mot/moe)": every kind whose parameters count as the block's feed-forward part.
+  // "FFN (ff/mot/moe)": every kind whose parameters count as the block's feed-forward part (role "ffn").
   ffn: `FFN (${Object.values(SUBLAYER_KINDS).filter((kind) => kind.role === "ffn").map((kind) => kind.kind).join("/")})`,
   norm: "norm",
   unembedding: "unembedding",
