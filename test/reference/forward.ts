@@ -6,6 +6,7 @@ import type { Weights } from "../../src/ir/init.js";
 import type { Activation, ModelIR } from "../../src/ir/model.js";
 import type { AttentionLayer } from "../../src/ir/layers/attention.js";
 import type { FeedForwardLayer } from "../../src/ir/layers/ff.js";
+import type { GatedFeedForwardLayer, GluActivation } from "../../src/ir/layers/glu.js";
 import type { MixtureOfTokensLayer } from "../../src/ir/layers/mot.js";
 import { mixtureOfExperts, type MoeMode } from "./moe.js";
 
@@ -32,6 +33,7 @@ export function referenceLogits(model: ModelIR, weights: Weights, ids: number[][
     switch (layer.kind) {
       case "attention": y = attention(w, layer, h, shape); break;
       case "ff": y = feedForward(w, layer, h, shape); break;
+      case "glu": y = gatedFeedForward(w, layer, h, shape); break;
       case "mot": y = mixtureOfTokens(w, layer, h, shape); break;
       case "moe": y = mixtureOfExperts(w, layer, h, shape, moe); break;
     }
@@ -115,8 +117,10 @@ function linear(x: Float64Array, rows: number, inSize: number, weight: Float32Ar
   return y;
 }
 
-export function act(activation: Activation, v: number): number {
-  return activation === "relu" ? Math.max(0, v) : 0.5 * v * (1 + erf(v / Math.SQRT2));
+export function act(activation: Activation | GluActivation, v: number): number {
+  if (activation === "relu") return Math.max(0, v);
+  if (activation === "silu") return v / (1 + Math.exp(-v));
+  return 0.5 * v * (1 + erf(v / Math.SQRT2));
 }
 
 function attention(w: Lookup, layer: AttentionLayer, h: Float64Array, { batch, length, d }: Shape): Float64Array {
@@ -156,6 +160,15 @@ function feedForward(w: Lookup, layer: FeedForwardLayer, h: Float64Array, { batc
   const rows = batch * length;
   const hidden = linear(h, rows, d, p("w1"), layer.size, p("b1")).map((v) => act(layer.activation, v));
   return linear(hidden, rows, layer.size, p("w2"), d, p("b2"));
+}
+
+/** SEMANTICS.md "glu": (act(h @ w_gate) * (h @ w_up)) @ w_down, no biases. */
+function gatedFeedForward(w: Lookup, layer: GatedFeedForwardLayer, h: Float64Array, { batch, length, d }: Shape): Float64Array {
+  const p = (name: string) => w(`layers.${layer.index}.glu.${name}`);
+  const rows = batch * length;
+  const gate = linear(h, rows, d, p("w_gate"), layer.size).map((v) => act(layer.activation, v));
+  const up = linear(h, rows, d, p("w_up"), layer.size);
+  return linear(gate.map((v, i) => v * up[i]), rows, layer.size, p("w_down"), d);
 }
 
 /** SEMANTICS.md "mot", steps 1–6, one position and one group at a time. */

@@ -120,9 +120,35 @@ test("motc diff: the paper model vs its dense twin — exactly the 4 replaced su
 
   const text = runMotc(["diff", paper, "--models", "mot_paper:dense_paper"]).stdout;
   assert.equal(text.match(/^    ~ layers\.\d/gm)?.length, 4);
-  assert.match(text, /FFN \(ff\/mot\/moe\) params +67,633,156 +→ +2,102,272 +−65,530,884 +0\.03108× \(1\/32\.17\)/);
+  assert.match(text, /FFN \(ff\/glu\/mot\/moe\) params +67,633,156 +→ +2,102,272 +−65,530,884 +0\.03108× \(1\/32\.17\)/);
   const markdown = runMotc(["diff", paper, "--models", "mot_paper:dense_paper", "--format", "markdown"]).stdout;
   assert.match(markdown, /\n\| ~ \| `layers\.7` \| `mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)` \| `ff\(size = 1024, activation = relu\)` \| mot → ff \|\n/);
+});
+
+test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` shows the two replacements and the parameter delta", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "motc-diff-glu-"));
+  try {
+    const copy = join(scratch, "tiny.mot");
+    const text = readFileSync(join(repoRoot, "specs/tiny.mot"), "utf8");
+    writeFileSync(copy, text.replace("model tiny_dense extends tiny {\n  replace mot with ff()", "model tiny_dense extends tiny {\n  replace mot with glu()"));
+    const result = runMotc(["diff", "specs/tiny.mot", copy, "-m", "tiny_dense", "--format", "json"]);
+    assert.equal(result.code, 1, result.stderr);
+    const [m] = JSON.parse(result.stdout).models;
+    assert.deepEqual(
+      m.sublayers.map((s: { op: string; before: { call: string }; after: { call: string } }) => [s.op, s.before.call, s.after.call]),
+      [1, 3].map(() => ["replaced", "ff(size = 256, activation = relu)", "glu(size = 256, activation = silu)"]),
+    );
+    // Per block: ff 2·64·256 + 256 + 64 = 33,088; glu 3·64·256 = 49,152 — 16,064 more, twice.
+    const params = m.totals.find((t: { quantity: string }) => t.quantity === "params");
+    assert.equal(params.after - params.before, 2 * (49_152 - 33_088));
+    const flops = m.totals.find((t: { quantity: string }) => t.quantity === "FLOPs/token");
+    assert.equal(flops.after - flops.before, 2 * (6 * 64 * 256 - 4 * 64 * 256));
+    const textDiff = runMotc(["diff", "specs/tiny.mot", copy, "-m", "tiny_dense"]).stdout;
+    assert.match(textDiff, /~ layers\.1  ff\(size = 256, activation = relu\)\n +→ glu\(size = 256, activation = silu\)/);
+    assert.match(textDiff, /FFN \(ff\/glu\/mot\/moe\) params +66,176 +→ +98,304 +\+32,128/);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 test("motc diff: formatting, comments and spelling are no difference (exit 0)", () => {

@@ -2,7 +2,7 @@
 // differences of the float64 reference: causal and bidirectional attention (with
 // and without biases), layernorm and rmsnorm, MoT with leftover groups (batch 5,
 // groups of 2, 3 and 8) and fixed and learnable temperature, ff relu and gelu,
-// learned/sinusoidal/no positions, tied and untied heads.
+// glu with silu and gelu, learned/sinusoidal/no positions, tied and untied heads.
 import { test } from "node:test";
 import { checkGradients } from "./gradients.js";
 import { backend, gradientModels } from "./support.js";

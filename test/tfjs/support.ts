@@ -5,6 +5,7 @@ import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR, Sublayer } from "../../src/ir/model.js";
 import type { AttentionLayer } from "../../src/ir/layers/attention.js";
 import type { FeedForwardLayer } from "../../src/ir/layers/ff.js";
+import type { GatedFeedForwardLayer } from "../../src/ir/layers/glu.js";
 import type { MixtureOfTokensLayer } from "../../src/ir/layers/mot.js";
 import { parameterTable, paramCount } from "../../src/ir/params.js";
 import { Random } from "../../src/ir/random.js";
@@ -23,6 +24,8 @@ const attention = (index: number, heads: number, d: number, extra: Partial<Atten
   ({ kind: "attention", index, heads, headDim: d / heads, causal: true, bias: false, ...extra });
 const ff = (index: number, size: number, activation: FeedForwardLayer["activation"]): FeedForwardLayer =>
   ({ kind: "ff", index, size, activation });
+const glu = (index: number, size: number, activation: GatedFeedForwardLayer["activation"]): GatedFeedForwardLayer =>
+  ({ kind: "glu", index, size, activation });
 const mot = (index: number, experts: number, group: number, expertSize: number, extra: Partial<MixtureOfTokensLayer> = {}): MixtureOfTokensLayer =>
   ({ kind: "mot", index, experts, group, expertSize, temp: { kind: "fixed", value: 1 }, activation: "relu", ...extra });
 
@@ -50,6 +53,8 @@ export function gradientModels(): ModelIR[] {
     ], { norm: "rmsnorm", position: "sinusoidal", tiedHead: false }),
     // no positions; a group larger than the batch (all rows in one leftover group).
     model("no_positions_big_group", [mot(0, 2, 8, 6, { temp: { kind: "learnable", init: 1.3 } }), attention(1, 1, 8)], { position: "none" }),
+    // The gated feed-forward with both activations (SwiGLU, GeGLU), under rmsnorm.
+    model("gated", [attention(0, 2, 8), glu(1, 7, "silu"), glu(2, 5, "gelu")], { norm: "rmsnorm" }),
   ];
 }
 

@@ -6,15 +6,17 @@
 // kind lacks a lowering file or its lowering has the wrong signature.
 import { attention } from "./attention.js";
 import { ff } from "./ff.js";
+import { glu } from "./glu.js";
 import type { SublayerKind } from "./kind.js";
 import { moe } from "./moe.js";
 import { mot } from "./mot.js";
 
-export const SUBLAYER_KINDS = { attention, ff, mot, moe };
+export const SUBLAYER_KINDS = { attention, ff, glu, mot, moe };
 
 export const LOWERINGS = {
   attention: { onnx: () => import("../../onnx/attention.js"), tfjs: () => import("../../tfjs/attention.js") },
   ff: { onnx: () => import("../../onnx/ff.js"), tfjs: () => import("../../tfjs/ff.js") },
+  glu: { onnx: () => import("../../onnx/glu.js"), tfjs: () => import("../../tfjs/glu.js") },
   mot: { onnx: () => import("../../onnx/mot.js"), tfjs: () => import("../../tfjs/mot.js") },
   moe: { onnx: () => import("../../onnx/moe.js"), tfjs: () => import("../../tfjs/moe.js") },
 } satisfies { [K in SublayerKindName]: Record<LoweringTarget, () => Promise<unknown>> };
