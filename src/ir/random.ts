@@ -52,6 +52,19 @@ export class Random {
     return Math.floor(this.uniform() * n);
   }
 
+  /**
+   * Uniform integer in [0, n) for n up to 2^53, from a 53-bit uniform (27 + 26
+   * bits of two draws, as JavaScript's and Python's doubles hold exactly):
+   * the training batches' window starts (CONTRACTS 2), which the PyTorch
+   * engine's train.py draws with the same arithmetic.
+   */
+  index(n: number): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    const u = (a * 67108864 + b) / 9007199254740992;
+    return Math.floor(u * n);
+  }
+
   /** Standard normal (Box–Muller). */
   normal(): number {
     if (this.spare !== undefined) {

@@ -16,6 +16,8 @@ import { writeFileAtomic } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { MANIFEST, WEIGHTS, readCheckpoint, readManifest, writeCheckpoint } from "./checkpoint.js";
+import { modelFingerprint } from "../ir/fingerprint.js";
+export { modelFingerprint };
 import type { SamplerPosition } from "./data.js";
 import type { OptimizerState } from "./optimizer.js";
 import type { TokenizerName } from "../base/tokenizer.js";
@@ -44,11 +46,6 @@ export interface TrainingCheckpoint {
   weights: Weights;
   optimizer: OptimizerState;
   trainer: TrainerState;
-}
-
-export function modelFingerprint(model: ModelIR): string {
-  const { name: _name, parent: _parent, recipe: _recipe, ...structure } = model;
-  return sha256(new TextEncoder().encode(JSON.stringify(structure)));
 }
 
 function sha256(bytes: Uint8Array): string {
