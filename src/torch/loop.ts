@@ -1,0 +1,440 @@
+// train.py's process, rank and loop, in Python: who this process is (World),
+// what it reports (Reporter, Metrics), the model wrapped for the run with its
+// optimizer, evaluation, saving, and the loop of updates. Everything a later
+// step depends on (weights, moments, the step) is in the checkpoint and every
+// batch depends only on the step, so --resume continues bit for bit.
+
+export const loopPy = String.raw`
+class Failure(Exception):
+    """What train.py fails with: one of MESSAGES, by code, with its arguments."""
+
+    def __init__(self, code, *values):
+        super().__init__(MESSAGES[code].format(*values))
+        self.code, self.values = code, [v if isinstance(v, (int, float)) else str(v) for v in values]
+
+
+class Reporter:
+    """What rank 0 tells its caller: lines for a person on stderr, or, with --progress
+    json (motc train --engine torch), one JSON object a line on stdout."""
+
+    def __init__(self, mode, rank):
+        self.json, self.quiet = mode == "json", rank != 0
+
+    def emit(self, record, text=None):
+        if self.quiet:
+            return
+        if self.json:
+            print(json.dumps(record, separators=(",", ":")), flush=True)
+        elif text:
+            print(text, file=sys.stderr, flush=True)
+
+    def note(self, text):
+        self.emit({"kind": "note", "text": text}, text)
+
+
+class Metrics:
+    """RUN/metrics.jsonl, written by rank 0: one record a line, flushed as written.
+    Resuming keeps the records up to the resumed step (rewritten atomically)."""
+
+    def __init__(self, run, resumed_step):
+        self.path = os.path.join(run, "metrics.jsonl")
+        kept = []
+        if resumed_step is not None and os.path.exists(self.path):
+            with open(self.path) as f:
+                for line in f:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        break  # a line torn by a kill, and nothing after it
+                    if record["step"] <= resumed_step:
+                        kept.append(line.rstrip("\n") + "\n")
+        temporary = f"{self.path}.tmp-{os.getpid()}"
+        write_file(temporary, ["".join(kept).encode()])
+        os.replace(temporary, self.path)
+        self.file = open(self.path, "a")
+
+    def add(self, record):
+        self.file.write(json.dumps(record, separators=(",", ":")) + "\n")  # as motc writes it
+        self.file.flush()
+
+
+class World:
+    """This process's place in the run. torchrun (or motc) sets RANK, WORLD_SIZE,
+    LOCAL_RANK, MASTER_ADDR and MASTER_PORT; without them it is the only process."""
+
+    def __init__(self, device):
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.size = int(os.environ.get("WORLD_SIZE", "1"))
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda" and not torch.cuda.is_available():
+            raise Failure("MOT713", torch.__version__)
+        self.device = torch.device(f"cuda:{local_rank}" if device == "cuda" else "cpu")
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        if self.size > 1:
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+
+    def sum(self, values):
+        """Σ over the ranks of a list of numbers."""
+        if self.size == 1:
+            return values
+        total = torch.tensor(values, dtype=torch.float64, device=self.device)
+        dist.all_reduce(total)
+        return total.tolist()
+
+
+def unwrapped(model):
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+
+
+def parameters_by_name(model):
+    """SEMANTICS.md name → parameter, through a DDP or FSDP wrapper."""
+    return {name.replace("_fsdp_wrapped_module.", ""): p for name, p in unwrapped(model).named_parameters()}
+
+
+def build(world, state, recipe, fsdp):
+    """The model with the given weights on this rank's device, wrapped for the run
+    (DDP, FSDP or neither), and AdamW over it, decaying the parameter table's matrices."""
+    model = Model(Config())
+    model.load_state_dict(state)
+    model.to(world.device)
+    if fsdp:
+        from torch.distributed.fsdp import FullyShardedDataParallel
+        from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
+
+        policy = functools.partial(transformer_auto_wrap_policy, transformer_layer_cls={Block})
+        model = FullyShardedDataParallel(model, auto_wrap_policy=policy, use_orig_params=True,
+                                         device_id=world.device if world.device.type == "cuda" else None)
+    elif world.size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[world.device] if world.device.type == "cuda" else None)
+    decays = {name: decay for name, _, _, decay in PARAMETERS}
+    named = parameters_by_name(model)
+    adamw = recipe["optimizer"]
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for name, p in named.items() if decays[name]], "weight_decay": adamw["weightDecay"]},
+         {"params": [p for name, p in named.items() if not decays[name]], "weight_decay": 0.0}],
+        lr=recipe["lr"], betas=(adamw["beta1"], adamw["beta2"]), eps=adamw["eps"])
+    return model, optimizer
+
+
+def load_moments(model, optimizer, m, v, step, fsdp):
+    """Puts a checkpoint's AdamW state (moments by name, and the step) into the optimizer."""
+    named = parameters_by_name(model)
+    state = {name: {"step": torch.tensor(float(step)), "exp_avg": m[name].clone(), "exp_avg_sq": v[name].clone()} for name in named}
+    if fsdp:
+        from torch.distributed.fsdp import FullyShardedDataParallel
+
+        names = {id(p): name for name, p in named.items()}
+        groups = [dict(group, params=[names[id(p)] for p in group["params"]]) for group in optimizer.param_groups]
+        full = {"state": state, "param_groups": groups}
+        optimizer.load_state_dict(FullyShardedDataParallel.optim_state_dict_to_load(model, optimizer, full))
+        return
+    for name, p in named.items():
+        optimizer.state[p] = {key: value.to(p.device) if key != "step" else value for key, value in state[name].items()}
+
+
+def full_state(model, optimizer, fsdp):
+    """(weights, m, v) by parameter name, on rank 0 (None elsewhere under FSDP, which
+    gathers them there); a parameter not updated yet has zero moments."""
+    if fsdp:
+        from torch.distributed.fsdp import (FullOptimStateDictConfig, FullStateDictConfig, FullyShardedDataParallel,
+                                            StateDictType)
+
+        with FullyShardedDataParallel.state_dict_type(model, StateDictType.FULL_STATE_DICT,
+                                                      FullStateDictConfig(offload_to_cpu=True, rank0_only=True),
+                                                      FullOptimStateDictConfig(offload_to_cpu=True, rank0_only=True)):
+            weights = model.state_dict()
+            moments = FullyShardedDataParallel.optim_state_dict(model, optimizer)["state"]
+        if not weights:
+            return None
+        clean = lambda name: name.replace("_fsdp_wrapped_module.", "")
+        weights = {clean(name): value for name, value in weights.items()}
+        moments = {clean(name): value for name, value in moments.items()}
+    else:
+        named = parameters_by_name(model)
+        weights = {name: p.detach() for name, p in named.items()}
+        moments = {name: optimizer.state.get(p, {}) for name, p in named.items()}
+    moment = lambda name, key: moments.get(name, {}).get(key, torch.zeros_like(weights[name]))
+    return weights, {name: moment(name, "exp_avg") for name in weights}, {name: moment(name, "exp_avg_sq") for name in weights}
+
+
+def clip_gradients(model, clip, fsdp):
+    """Scales every gradient by min(1, clip / (norm + 1e-6)) (clip 0: none), as motc's
+    trainer; returns the global norm before clipping."""
+    max_norm = clip if clip > 0 else float("inf")
+    if fsdp:
+        return float(model.clip_grad_norm_(max_norm))
+    return float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
+
+
+def anneal_temperatures(model, recipe, update, fsdp):
+    """After update u, pulls every learnable log_temp a share of the way to ln(final)."""
+    share = anneal_share(recipe, update)
+    if share is None or not TEMPERATURES:
+        return
+    target = math.log(recipe["temp"]["final"])
+    gathered = contextlib.nullcontext()
+    if fsdp:
+        from torch.distributed.fsdp import FullyShardedDataParallel
+
+        gathered = FullyShardedDataParallel.summon_full_params(model, writeback=True)
+    with gathered, torch.no_grad():
+        named = parameters_by_name(model)
+        for name in TEMPERATURES:
+            current = named[name].item()
+            named[name].fill_(target if share == 1 else (1 - share) * current + share * target)
+
+
+def evaluate(model, val, batches, context, world, autocast, fsdp):
+    """Mean next-token cross-entropy (nats/token) over the evaluation batches. Each batch
+    runs whole on one rank (MoT mixes across it), round robin, and the sums are added."""
+    module = model if fsdp else unwrapped(model)
+    module.eval()
+    total = [0.0, 0.0]
+    with torch.no_grad():
+        for round_start in range(0, len(batches), world.size):
+            i = round_start + world.rank
+            if i >= len(batches) and not fsdp:
+                continue
+            inputs, targets = val.windows(batches[min(i, len(batches) - 1)], context)  # FSDP: every rank runs
+            with autocast:
+                logits = module(inputs.to(world.device))
+            loss = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), targets.to(world.device).reshape(-1), reduction="sum")
+            if i < len(batches):
+                total[0] += loss.item()
+                total[1] += targets.numel()
+    module.train()
+    loss_sum, tokens = world.sum(total)
+    return loss_sum / tokens
+
+
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def parse_args(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="a dataset directory written by motc data prepare")
+    parser.add_argument("--out", required=True, help="the run directory: checkpoints, latest, metrics.jsonl")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
+    parser.add_argument("--resume-from", help="start from this checkpoint's weights with a new optimizer, at step 0")
+    parser.add_argument("--initial", default=os.path.join(here, "initial"), help="the weights a fresh run starts from")
+    parser.add_argument("--stop-at", type=positive, help="stop after this step with a checkpoint (continue with --resume)")
+    for flag, key in (("--steps", "steps"), ("--batch", "batch"), ("--eval-every", "evalEvery"), ("--checkpoint-every", "checkpointEvery")):
+        parser.add_argument(flag, type=positive, dest=key, help=f"recipe: {key} ({RECIPE[key]})")
+    parser.add_argument("--lr", type=float, help=f"recipe: peak learning rate ({RECIPE['lr']})")
+    parser.add_argument("--accumulate", type=positive, default=1, help="micro-batches per rank and step (gradient accumulation)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="bf16: autocast on CUDA")
+    parser.add_argument("--fsdp", action="store_true", help="shard the model with FSDP (PyTorch 2) instead of DDP")
+    parser.add_argument("--log-every", type=positive, help="a progress line every N steps (default: steps / 50)")
+    parser.add_argument("--progress", choices=["text", "json"], default="text", help="json: one record a line on stdout")
+    return parser.parse_args(argv)
+
+
+class Stop:
+    """SIGINT or SIGTERM: finish the step, save and exit; a second one exits at once."""
+
+    def __init__(self):
+        self.requested = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self.request)
+
+    def request(self, signum, frame):
+        if self.requested:
+            os._exit(130)
+        self.requested = True
+
+
+def start(args, world, reporter):
+    """The run's recipe, data, weights and optimizer: fresh, resumed or from other weights."""
+    recipe = dict(RECIPE, **{key: getattr(args, key) for key in ("steps", "batch", "lr", "evalEvery", "checkpointEvery") if getattr(args, key) is not None})
+    batch, context = recipe["batch"], recipe["context"]
+    if batch % (world.size * args.accumulate):
+        raise Failure("MOT710", batch, world.size, args.accumulate)
+    try:
+        data = Dataset(args.data)
+    except DataError as error:
+        raise Failure("MOT702", error)
+    manifest = data.manifest
+    if manifest["vocab"] > Config.vocab:
+        raise Failure("MOT705", manifest["tokenizer"], manifest["vocab"], Config.name, Config.vocab)
+    if data.train.tokens < context + 1 + batch:
+        raise Failure("MOT703", data.train.tokens, batch, context + 1, context + 1 + batch)
+    if data.val is None or data.val.tokens < context + 1:
+        raise Failure("MOT704", data.val.tokens if data.val else 0, context + 1)
+    run = args.out
+    os.makedirs(run, exist_ok=True)
+    trainer = {"version": 1, "engine": "torch", "backend": world.device.type, "modelFingerprint": MODEL_FINGERPRINT,
+               "recipe": recipe, "tokenizer": manifest["tokenizer"],
+               "data": {"sources": [s["path"] for s in manifest.get("sources", [])], "tokens": data.train.tokens, "fingerprint": data.fingerprint},
+               "world": {"size": world.size, "accumulate": args.accumulate}}
+    try:
+        if args.resume:
+            if latest_checkpoint(run) is None and not os.path.exists(os.path.join(run, "checkpoint.json")):
+                raise Failure("MOT721", run)
+            directory, checkpoint, state = read_checkpoint(run)
+            check_resumable(directory, checkpoint, trainer, reporter)
+            m, v = read_moments(directory, checkpoint)
+            step = checkpoint["step"]
+            reporter.note(f"resuming {Config.name} from step {step} ({directory})")
+            return recipe, data, trainer, state, (m, v), step
+        if latest_checkpoint(run) is not None or os.path.exists(os.path.join(run, "checkpoint.json")):
+            raise Failure("MOT720", run)
+        directory, checkpoint, state = read_checkpoint(args.resume_from or args.initial)
+    except CheckpointError as error:
+        raise Failure("MOT724", error)
+    if args.resume_from:
+        reporter.note(f"starting {Config.name} from the weights in {directory} (model '{checkpoint['model']}', step {checkpoint['step']}) with a new optimizer")
+    return recipe, data, trainer, state, None, 0
+
+
+def check_resumable(directory, checkpoint, trainer, reporter):
+    """A resumed run must see the same model and the same batches: same data, tokenizer,
+    batch, context and seed. What changes only the last bits or the mixing is noted."""
+    stored = checkpoint.get("extra", {}).get("trainer")
+    if not stored or stored.get("version") != 1:
+        raise Failure("MOT724", f"{directory}: the checkpoint has no training state to resume from")
+    if stored["modelFingerprint"] != MODEL_FINGERPRINT:
+        raise Failure("MOT723", directory, Config.name)
+    if stored["data"]["fingerprint"] != trainer["data"]["fingerprint"]:
+        raise Failure("MOT722", directory, "data", ", ".join(stored["data"]["sources"]), ", ".join(trainer["data"]["sources"]) + " (different tokens)")
+    if stored["tokenizer"] != trainer["tokenizer"]:
+        raise Failure("MOT722", directory, "tokenizer", stored["tokenizer"], trainer["tokenizer"])
+    for key in ("batch", "context", "seed"):
+        if stored["recipe"][key] != trainer["recipe"][key]:
+            raise Failure("MOT722", directory, key, stored["recipe"][key], trainer["recipe"][key])
+    if stored["recipe"]["steps"] != trainer["recipe"]["steps"]:
+        reporter.note(f"note: the checkpoint was trained for {stored['recipe']['steps']} steps; continuing to {trainer['recipe']['steps']}")
+    if stored.get("engine") != "torch" or stored.get("backend") != trainer["backend"]:
+        reporter.note(f"note: the checkpoint was trained on {stored.get('engine')} {stored.get('backend')}; continuing on torch {trainer['backend']} (the curve can differ in the last bits)")
+    if stored.get("world", trainer["world"]) != trainer["world"]:
+        reporter.note(f"note: the checkpoint was trained with {stored['world']['size']} rank(s) × {stored['world']['accumulate']} micro-batch(es); "
+                      "MoT groups form per micro-batch, so the curve changes")
+
+
+def train(args, reporter):
+    stop = Stop()
+    if args.resume and args.resume_from:
+        raise Failure("MOT725")
+    if args.fsdp and int(torch.__version__.split(".")[0]) < 2:
+        raise Failure("MOT711", torch.__version__)
+    world = World(args.device)
+    fsdp = args.fsdp and world.size > 1
+    if args.dtype == "bf16" and world.device.type != "cuda":
+        raise Failure("MOT712", world.device.type)
+    recipe, data, trainer, state, moments, step = start(args, world, reporter)
+    steps, batch, context = recipe["steps"], recipe["batch"], recipe["context"]
+    model, optimizer = build(world, state, recipe, fsdp)
+    del state
+    if moments:
+        load_moments(model, optimizer, *moments, step, fsdp)
+    resumed = moments is not None
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if args.dtype == "bf16" else contextlib.nullcontext()
+    evaluation = evaluation_batches(data.val, context, batch)
+    metrics = Metrics(args.out, step if resumed else None) if world.rank == 0 else None
+    entropy = unigram_entropy(data.train) if world.rank == 0 else None
+    reporter.emit({"kind": "start", "model": Config.name, "step": step, "steps": steps, "resumed": resumed,
+                   "device": str(world.device), "world": world.size, "accumulate": args.accumulate, "dtype": args.dtype,
+                   "torch": torch.__version__, "train_tokens": data.train.tokens, "val_tokens": data.val.tokens,
+                   "tokenizer": data.manifest["tokenizer"], "unigram_entropy": entropy},
+                  f"{Config.name}: {data.train.tokens} train / {data.val.tokens} val tokens ({data.manifest['tokenizer']}) on "
+                  f"torch {torch.__version__} {world.device} × {world.size} rank(s), {args.accumulate} micro-batch(es) each")
+    if recipe.get("temp") and not TEMPERATURES:
+        reporter.note(f"note: temp = anneal(...) has nothing to anneal: {Config.name} has no learnable mot temperature")
+
+    def record(entry, text=None):
+        if metrics:
+            metrics.add(entry)
+        reporter.emit(entry, text)
+
+    def save():
+        state = full_state(model, optimizer, fsdp)
+        if world.rank == 0:
+            save_checkpoint(args.out, step, *state, dict(trainer, optimizerStep=step))
+        if world.size > 1:
+            dist.barrier()
+        reporter.emit({"kind": "saved", "step": step})
+
+    eval_loss = loss = None
+    if not resumed:
+        eval_loss = evaluate(model, data.val, evaluation, context, world, autocast, fsdp)
+        record({"kind": "eval", "step": 0, "eval_loss": eval_loss}, f"step 0: eval loss {eval_loss:.4f}")
+    rows = batch // world.size
+    micro = rows // args.accumulate
+    log_every = args.log_every or max(1, round(steps / 50))
+    end = min(steps, args.stop_at or steps)
+    last_saved, interrupted, started, first = (step if resumed else None), False, time.perf_counter(), step
+    while step < end and not interrupted:
+        began = time.perf_counter()
+        update = step + 1
+        lr = learning_rate(recipe, update)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        # This rank's rows of the global batch (CONTRACTS 2), in micro-batches.
+        starts = batch_starts(recipe["seed"], update, data.train.tokens, context, batch)[world.rank * rows : (world.rank + 1) * rows]
+        loss_sum = torch.zeros((), dtype=torch.float64, device=world.device)
+        for k in range(args.accumulate):
+            inputs, targets = (t.to(world.device) for t in data.train.windows(starts[k * micro : (k + 1) * micro], context))
+            torch.manual_seed(Random(recipe["seed"], f"dropout.{update}.{world.rank}.{k}").next_uint32())  # the same masks on resume
+            syncing = k == args.accumulate - 1 or world.size == 1
+            with contextlib.nullcontext() if syncing else model.no_sync():
+                with autocast:
+                    _, micro_loss = model(inputs, targets)
+                (micro_loss / args.accumulate).backward()
+            loss_sum += micro_loss.detach()
+        # The global batch's loss: every micro-batch has the same number of tokens.
+        loss = world.sum([loss_sum.item()])[0] / (world.size * args.accumulate)
+        grad_norm = clip_gradients(model, recipe["clip"], fsdp)
+        if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+            kept = "no checkpoint was written yet" if last_saved is None else f"the last good checkpoint (step {last_saved}) is kept in {args.out}"
+            raise Failure("MOT730", loss, update, grad_norm, kept)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        anneal_temperatures(model, recipe, update, fsdp)
+        step = update
+        seconds, elapsed = time.perf_counter() - began, time.perf_counter() - started
+        entry = {"kind": "train", "step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
+                 "tokens_per_s": round(batch * context / seconds, 2), "elapsed_s": round(elapsed, 2)}
+        record(entry, f"step {step}/{steps}  loss {loss:.4f}  {batch * context / seconds:.0f} tok/s" if step % log_every == 0 or step == steps else None)
+        if step % recipe["evalEvery"] == 0 or step == steps:
+            eval_loss = evaluate(model, data.val, evaluation, context, world, autocast, fsdp)
+            record({"kind": "eval", "step": step, "eval_loss": eval_loss}, f"step {step}: eval loss {eval_loss:.4f}, train loss {loss:.4f}")
+        if step % recipe["checkpointEvery"] == 0 or step == end:
+            save()
+            last_saved = step
+        interrupted = world.sum([1.0 if stop.requested else 0.0])[0] > 0  # every rank stops at the same step
+    if last_saved != step:
+        save()
+    reporter.emit({"kind": "done", "step": step, "steps": steps, "loss": loss, "eval_loss": eval_loss, "interrupted": interrupted,
+                   "seconds": time.perf_counter() - started, "updates": step - first},
+                  f"{'trained' if step == steps else 'stopped'} {Config.name} to step {step}/{steps}: train loss "
+                  f"{'-' if loss is None else f'{loss:.4f}'}, eval loss {'-' if eval_loss is None else f'{eval_loss:.4f}'}; checkpoint in {args.out}")
+    if interrupted:
+        raise Failure("MOT731", step, args.out)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    reporter = Reporter(args.progress, int(os.environ.get("RANK", "0")))
+    code = 0
+    try:
+        train(args, reporter)
+    except Failure as failure:
+        reporter.emit({"kind": "error", "code": failure.code, "args": failure.values}, f"train.py: error {failure.code}: {failure}")
+        code = 130 if failure.code == "MOT731" else 1
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
+`;
