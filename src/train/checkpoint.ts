@@ -35,6 +35,13 @@ export const MANIFEST = "checkpoint.json";
 export const WEIGHTS = "weights.bin";
 
 export function writeCheckpoint(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): void {
+  const [weightsFile, manifestFile] = checkpointFiles(model, step, weights, extra);
+  writeFileAtomic(join(dir, weightsFile.path), weightsFile.chunks[0]);
+  writeFileAtomic(join(dir, manifestFile.path), manifestFile.chunks[0]);
+}
+
+/** A checkpoint's two files, named relative to its directory: weights.bin, then checkpoint.json. */
+export function checkpointFiles(model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): { path: string; chunks: Uint8Array[] }[] {
   const params: CheckpointParam[] = [];
   let offset = 0;
   for (const spec of parameterTable(model)) {
@@ -49,8 +56,10 @@ export function writeCheckpoint(dir: string, model: ModelIR, step: number, weigh
     bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), p.offset);
   }
   const manifest: CheckpointManifest = { format: "motc-checkpoint", version: 1, model: model.name, step, params, extra };
-  writeFileAtomic(join(dir, WEIGHTS), bytes);
-  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return [
+    { path: WEIGHTS, chunks: [bytes] },
+    { path: MANIFEST, chunks: [new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")] },
+  ];
 }
 
 export function readManifest(dir: string): CheckpointManifest {
