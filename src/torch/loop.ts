@@ -239,10 +239,12 @@ def parse_args(argv):
 
 
 class Stop:
-    """SIGINT or SIGTERM: finish the step, save and exit; a second one exits at once."""
+    """SIGINT or SIGTERM: finish the step, save and exit; a second one exits at once.
+    Started by motc (MOTC_PARENT_PID), a rank also stops and saves when motc is gone."""
 
     def __init__(self):
         self.requested = False
+        self.parent = os.environ.get("MOTC_PARENT_PID")
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.request)
 
@@ -250,6 +252,9 @@ class Stop:
         if self.requested:
             os._exit(130)
         self.requested = True
+
+    def wanted(self):
+        return self.requested or (self.parent is not None and str(os.getppid()) != self.parent)
 
 
 def start(args, world, reporter):
@@ -409,7 +414,7 @@ def train(args, reporter):
         if step % recipe["checkpointEvery"] == 0 or step == end:
             save()
             last_saved = step
-        interrupted = world.sum([1.0 if stop.requested else 0.0])[0] > 0  # every rank stops at the same step
+        interrupted = world.sum([1.0 if stop.wanted() else 0.0])[0] > 0  # every rank stops at the same step
     if last_saved != step:
         save()
     reporter.emit({"kind": "done", "step": step, "steps": steps, "loss": loss, "eval_loss": eval_loss, "interrupted": interrupted,

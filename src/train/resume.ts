@@ -33,7 +33,9 @@ export interface TrainerState {
   tokenizer: TokenizerName;
   data: { sources: string[]; tokens: number; fingerprint: string };
   sampler: SamplerPosition;
-  /** The tfjs backend that trained it (another backend continues with last-bit differences). */
+  /** The engine that trained it (CONTRACTS 3): tfjs, or torch (the PyTorch program). */
+  engine?: "tfjs" | "torch";
+  /** The backend that trained it: a tfjs backend, or torch's cpu/cuda (another continues with last-bit differences). */
   backend?: string;
   /** Updates the optimizer has taken (equals the checkpoint's step). */
   optimizerStep: number;

@@ -104,3 +104,31 @@ export function textTokens(length: number): number[] {
   const text = "The jury said it did find that many of Georgia's registration and election laws are outmoded or inadequate. ";
   return Array.from(new TextEncoder().encode(text.repeat(Math.ceil(length / text.length)).slice(0, length)));
 }
+
+/** A record train.py prints with --progress json (metrics records and its own). */
+export interface TrainRecord {
+  kind: string;
+  step?: number;
+  loss?: number;
+  eval_loss?: number;
+  code?: string;
+  args?: (string | number)[];
+  [key: string]: unknown;
+}
+
+/** Runs PROGRAM/train.py with --progress json; its exit status, records (stdout) and stderr. */
+export function runTrain(program: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number; records: TrainRecord[]; stderr: string } {
+  const result = spawnSync(python, [join(program, "train.py"), "--progress", "json", ...args], {
+    encoding: "utf8", env: { ...pythonEnv, ...env }, timeout: 300_000,
+  });
+  if (result.error) throw result.error;
+  const records = result.stdout.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line) as TrainRecord);
+  return { status: result.status ?? -1, records, stderr: result.stderr };
+}
+
+/** The losses of a run's records: train losses by step, then eval losses by step. */
+export function curve(records: readonly { kind: string; step?: number; loss?: number; eval_loss?: number }[]): { train: number[]; eval: [number, number][] } {
+  const train = records.filter((r) => r.kind === "train").map((r) => r.loss!);
+  const evals = records.filter((r) => r.kind === "eval").map((r) => [r.step!, r.eval_loss!] as [number, number]);
+  return { train, eval: evals };
+}
