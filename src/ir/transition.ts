@@ -50,6 +50,7 @@ export function transitionModel(model: ModelIR, weights: Weights, options: Trans
       expertSize: layer.expertSize,
       activation: layer.activation,
       auxLoss,
+      init: layer.init,
     } satisfies MixtureOfExpertsLayer,
   );
   // The recipe's `temp` schedule anneals MoT temperatures; the twin has none.

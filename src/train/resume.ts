@@ -46,9 +46,14 @@ export interface TrainingCheckpoint {
   trainer: TrainerState;
 }
 
+/**
+ * What the weights mean: the model's layers and sizes, without its name, recipe or
+ * initialisation (how weights started does not change what they compute).
+ */
 export function modelFingerprint(model: ModelIR): string {
-  const { name: _name, parent: _parent, recipe: _recipe, ...structure } = model;
-  return sha256(new TextEncoder().encode(JSON.stringify(structure)));
+  const { name: _name, parent: _parent, recipe: _recipe, init: _init, ...structure } = model;
+  const sublayers = structure.sublayers.map(({ init: _layerInit, ...layer }) => layer);
+  return sha256(new TextEncoder().encode(JSON.stringify({ ...structure, sublayers })));
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -57,9 +57,9 @@ test("motc explain: the paper model, every default, hand-derived totals", () => 
   assert.doesNotMatch(text, /dense_paper/);
   // 12,931,328 (embed) + 4 × (262,656 attention + 16,908,801 mot) + 512 (head norm)
   assert.match(text, /\n +#  total +81,617,668 /);
-  assert.match(text, /\n  layers\.0 attention\(heads = 4, causal = true, bias = false\) /);
-  assert.match(text, /\n  layers\.7 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)\n/);
-  assert.match(text, /\n  d_ff     = 1024\n  norm     = layernorm\n  norm_eps = 1e-5\n  dropout  = 0\n/);
+  assert.match(text, /\n  layers\.0 attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)\n/);
+  assert.match(text, /\n  layers\.7 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)\n/);
+  assert.match(text, /\n  d_ff     = 1024\n  norm     = layernorm\n  norm_eps = 1e-5\n  dropout  = 0\n  init     = normal\(std = 0\.02\)\n/);
   assert.match(text, /\n  eval_every       = 12500\n/);
 
   const json = JSON.parse(runMotc(["explain", paper, "--json"]).stdout);
@@ -122,7 +122,7 @@ test("motc diff: the paper model vs its dense twin — exactly the 4 replaced su
   assert.equal(text.match(/^    ~ layers\.\d/gm)?.length, 4);
   assert.match(text, /FFN \(ff\/glu\/mot\/moe\) params +67,633,156 +→ +2,102,272 +−65,530,884 +0\.03108× \(1\/32\.17\)/);
   const markdown = runMotc(["diff", paper, "--models", "mot_paper:dense_paper", "--format", "markdown"]).stdout;
-  assert.match(markdown, /\n\| ~ \| `layers\.7` \| `mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)` \| `ff\(size = 1024, activation = relu\)` \| mot → ff \|\n/);
+  assert.match(markdown, /\n\| ~ \| `layers\.7` \| `mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)` \| `ff\(size = 1024, activation = relu, init = normal\(std = 0\.02\)\)` \| mot → ff \|\n/);
 });
 
 test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` shows the two replacements and the parameter delta", () => {
@@ -136,7 +136,7 @@ test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` sho
     const [m] = JSON.parse(result.stdout).models;
     assert.deepEqual(
       m.sublayers.map((s: { op: string; before: { call: string }; after: { call: string } }) => [s.op, s.before.call, s.after.call]),
-      [1, 3].map(() => ["replaced", "ff(size = 256, activation = relu)", "glu(size = 256, activation = silu)"]),
+      [1, 3].map(() => ["replaced", "ff(size = 256, activation = relu, init = normal(std = 0.02))", "glu(size = 256, activation = silu, init = normal(std = 0.02))"]),
     );
     // Per block: ff 2·64·256 + 256 + 64 = 33,088; glu 3·64·256 = 49,152 — 16,064 more, twice.
     const params = m.totals.find((t: { quantity: string }) => t.quantity === "params");
@@ -144,7 +144,7 @@ test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` sho
     const flops = m.totals.find((t: { quantity: string }) => t.quantity === "FLOPs/token");
     assert.equal(flops.after - flops.before, 2 * (6 * 64 * 256 - 4 * 64 * 256));
     const textDiff = runMotc(["diff", "specs/tiny.mot", copy, "-m", "tiny_dense"]).stdout;
-    assert.match(textDiff, /~ layers\.1  ff\(size = 256, activation = relu\)\n +→ glu\(size = 256, activation = silu\)/);
+    assert.match(textDiff, /~ layers\.1  ff\(size = 256, activation = relu, init = normal\(std = 0\.02\)\)\n +→ glu\(size = 256, activation = silu, init = normal\(std = 0\.02\)\)/);
     assert.match(textDiff, /FFN \(ff\/glu\/mot\/moe\) params +66,176 +→ +98,304 +\+32,128/);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -181,8 +181,8 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /\n    context: 256 → 512\n/);
     assert.match(result.stdout, /\n    ~ layers\.1  mot\(group: 32 → 16, expert_size: 64 → 32\)\n/);
-    assert.match(result.stdout, /\n    \+ layers\.8  attention\(heads = 4, causal = true, bias = false\)\n/);
-    assert.match(result.stdout, /\n    \+ layers\.9  mot\(experts = 512, group = 16, expert_size = 32, temp = learnable\(init = 1\), activation = relu\)\n/);
+    assert.match(result.stdout, /\n    \+ layers\.8  attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)\n/);
+    assert.match(result.stdout, /\n    \+ layers\.9  mot\(experts = 512, group = 16, expert_size = 32, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)\n/);
     assert.match(result.stdout, /\n    lr: 0\.002 → 0\.001\n/);
     assert.match(result.stdout, /\n    sublayers +8 +→ +10 +\+2 +1\.25×\n/);
 
@@ -192,7 +192,7 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.match(html.stdout, /<tr class="changed"><td class="op">~<\/td><td class="a"><span class="call">layers\.1 mot\(experts = 512, <mark>group = 16<\/mark>|<mark>group = 32<\/mark>/);
     assert.match(html.stdout, /<tr class="added"><td class="op">\+<\/td><td class="a"><\/td><td class="b"><span class="call">layers\.8 attention/);
     // layers.0 is unchanged, but the longer context makes its attention cost more: its numbers are marked.
-    assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
+    assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
     assert.doesNotMatch(html.stdout, /<script|https?:\/\//);
 
     assert.equal(runMotc(["diff", paper, join(dir, "missing.mot")]).code, 2);
