@@ -8,7 +8,7 @@ export function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new UserError(`${path}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
 }
 
@@ -24,7 +24,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     removeQuietly(temporary);
-    throw new UserError(`cannot write ${path}: ${describeFsError(error)}`);
+    throw new UserError("MOT202", [path, describeFsError(error)]);
   }
 }
 
@@ -58,7 +58,7 @@ export function writeFilesAtomic(files: readonly { path: string; chunks: readonl
     });
   } catch (error) {
     for (const path of [...temporaries, ...renamed]) removeQuietly(path);
-    throw new UserError(`cannot write ${current}: ${describeFsError(error)}`);
+    throw new UserError("MOT202", [current ?? "", describeFsError(error)]);
   }
 }
 

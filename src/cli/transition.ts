@@ -32,10 +32,10 @@ export function register(program: Command): void {
     .action(async (file: string, flags: TransitionFlags) => {
       const model = loadModel(file, flags.model);
       const motLayers = model.sublayers.filter((l) => l.kind === "mot");
-      if (motLayers.length === 0) throw new UserError(`model '${model.name}' has no mot layer to turn into moe`);
+      if (motLayers.length === 0) throw new UserError("MOT550", [model.name]);
       const fewest = Math.min(...motLayers.map((l) => l.experts));
       if (flags.topk !== undefined && flags.topk > fewest) {
-        throw new UserError(`--topk ${flags.topk} exceeds the ${fewest} experts of a mot layer of '${model.name}'`);
+        throw new UserError("MOT551", [flags.topk, fewest, model.name]);
       }
       const { readCheckpoint, writeCheckpoint } = await import("../train/checkpoint.js");
       const { transitionModel } = await import("../ir/transition.js");
@@ -57,7 +57,7 @@ export function register(program: Command): void {
       const out = flags.out ?? join("out", `${name}.transition`);
       const specPath = join(out, `${name}.mot`);
       const checkpointDir = join(out, `${name}.train`);
-      if (existsSync(checkpointDir)) throw new UserError(`${checkpointDir} already exists: remove it or choose another --out`);
+      if (existsSync(checkpointDir)) throw new UserError("MOT203", [checkpointDir]);
       // All or nothing: both written under temporary names, then renamed; a failure removes both.
       const temporarySpec = `${specPath}.${process.pid}.tmp`;
       const temporaryDir = `${checkpointDir}.${process.pid}.tmp`;
@@ -76,7 +76,7 @@ export function register(program: Command): void {
         removeQuietly(temporaryDir);
         if (renamed) removeQuietly(checkpointDir);
         if (error instanceof UserError) throw error;
-        throw new UserError(`cannot write ${out}: ${describeFsError(error)}`);
+        throw new UserError("MOT202", [out, describeFsError(error)]);
       }
       const taus = twin.folded.map((f) => `layers.${f.index} τ=${f.temperature.toPrecision(4)}`).join(", ");
       process.stdout.write(

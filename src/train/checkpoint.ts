@@ -55,16 +55,16 @@ export function writeCheckpoint(dir: string, model: ModelIR, step: number, weigh
 
 export function readManifest(dir: string): CheckpointManifest {
   const path = join(dir, MANIFEST);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such checkpoint directory`);
-  if (!existsSync(path)) throw new UserError(`${dir}: not a motc checkpoint (no ${MANIFEST})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError("MOT300", [dir]);
+  if (!existsSync(path)) throw new UserError("MOT301", [dir, MANIFEST]);
   let manifest: CheckpointManifest;
   try {
     manifest = JSON.parse(readFileSync(path, "utf8")) as CheckpointManifest;
   } catch (error) {
-    throw new UserError(`${path}: corrupt checkpoint manifest (${describeFsError(error)})`);
+    throw new UserError("MOT302", [path, describeFsError(error)]);
   }
   if (manifest.format !== "motc-checkpoint" || manifest.version !== 1 || !Array.isArray(manifest.params)) {
-    throw new UserError(`${path}: not a motc checkpoint of version 1`);
+    throw new UserError("MOT303", [path]);
   }
   return manifest;
 }
@@ -79,19 +79,19 @@ export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights;
   try {
     bytes = readFileSync(join(dir, WEIGHTS));
   } catch (error) {
-    throw new UserError(`${join(dir, WEIGHTS)}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [join(dir, WEIGHTS), describeFsError(error)]);
   }
   const stored = new Map(manifest.params.map((p) => [p.name, p]));
   const weights: Weights = new Map();
   for (const spec of parameterTable(model)) {
     const p = stored.get(spec.name);
-    if (!p) throw new UserError(`${dir}: checkpoint has no parameter '${spec.name}' (it was trained for model '${manifest.model}')`);
+    if (!p) throw new UserError("MOT304", [dir, spec.name, manifest.model]);
     if (p.shape.join(",") !== spec.shape.join(",")) {
-      throw new UserError(`${dir}: parameter '${spec.name}' has shape [${p.shape}] in the checkpoint but [${spec.shape}] in the spec`);
+      throw new UserError("MOT305", [dir, spec.name, String(p.shape), String(spec.shape)]);
     }
     const length = paramCount(spec.shape) * 4;
     if (p.dtype !== "float32" || p.length !== length || p.offset + length > bytes.length) {
-      throw new UserError(`${dir}: parameter '${spec.name}' is truncated or not float32`);
+      throw new UserError("MOT306", [dir, spec.name]);
     }
     // A view into the one read buffer when aligned (it is for every file motc
     // writes); a copy otherwise. Copying 330 MB of tensors costs ~0.5 s.
@@ -100,6 +100,6 @@ export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights;
     stored.delete(spec.name);
   }
   const extra = [...stored.keys()];
-  if (extra.length > 0) throw new UserError(`${dir}: checkpoint has parameter '${extra[0]}' that model '${model.name}' does not have`);
+  if (extra.length > 0) throw new UserError("MOT307", [dir, extra[0], model.name]);
   return { weights, manifest };
 }
