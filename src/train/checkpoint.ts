@@ -3,12 +3,12 @@
 //                          params: [{ name, shape, dtype: "float32", offset, length }], ... }
 //   DIR/weights.bin      the tensors, little-endian float32, row-major, concatenated
 //                        in parameter-table order; offset/length in bytes.
-// Both files are written through a temporary file and a rename; the manifest is
+// Both files are written to temporary names, then renamed; the manifest is
 // renamed last, so a checkpoint whose manifest exists is complete.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
-import { writeFileAtomic } from "../base/files.js";
+import { writeFilesAtomic, type FileChunks } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
@@ -35,22 +35,30 @@ export const MANIFEST = "checkpoint.json";
 export const WEIGHTS = "weights.bin";
 
 export function writeCheckpoint(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): void {
+  writeFilesAtomic(checkpointFiles(dir, model, step, weights, extra));
+}
+
+/**
+ * A checkpoint's two files as they would be written, the manifest last: for
+ * writeFilesAtomic, alone or together with other files (motc transition writes
+ * a spec beside it). The tensors are views of `weights`, not copies.
+ */
+export function checkpointFiles(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): FileChunks[] {
   const params: CheckpointParam[] = [];
+  const tensors: Uint8Array[] = [];
   let offset = 0;
   for (const spec of parameterTable(model)) {
     const values = weights.get(spec.name);
     if (!values) throw new Error(`internal: no weights for ${spec.name}`);
     params.push({ name: spec.name, shape: spec.shape, dtype: "float32", offset, length: values.byteLength });
+    tensors.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     offset += values.byteLength;
   }
-  const bytes = new Uint8Array(offset);
-  for (const p of params) {
-    const values = weights.get(p.name)!;
-    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), p.offset);
-  }
   const manifest: CheckpointManifest = { format: "motc-checkpoint", version: 1, model: model.name, step, params, extra };
-  writeFileAtomic(join(dir, WEIGHTS), bytes);
-  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return [
+    { path: join(dir, WEIGHTS), chunks: tensors },
+    { path: join(dir, MANIFEST), chunks: [new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")] },
+  ];
 }
 
 export function readManifest(dir: string): CheckpointManifest {
