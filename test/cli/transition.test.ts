@@ -3,7 +3,7 @@
 // fine-tune from the twin's checkpoint (the loss falls from where the MoT model
 // left it, not from a fresh start), and fail cleanly leaving nothing half-written.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -69,8 +69,14 @@ test("bad inputs end with one line and leave nothing behind", () => {
   // --out under a file: nothing half-written anywhere.
   const file = join(scratch, "a-file");
   writeFileSync(file, "x");
-  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(file, "sub")]), /^motc: error MOT202: cannot write .*a-file\/sub: not a directory$/);
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(file, "sub")]), /^motc: error MOT202: cannot write .*a-file\/sub\/small_tc\.train\/weights\.bin: not a directory$/);
   assert.deepEqual(readdirSync(scratch).filter((name) => name.includes(".tmp")), []);
+  // The spec's name taken by a directory: the last rename fails after the checkpoint's two; all three go,
+  // and so does the checkpoint directory the write made.
+  const blocked = join(scratch, "blocked");
+  mkdirSync(join(blocked, "small_tc.mot"), { recursive: true });
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", blocked]), /^motc: error MOT202: cannot write .*blocked\/small_tc\.mot: is a directory$/);
+  assert.deepEqual(readdirSync(blocked), ["small_tc.mot"]);
   // More experts per token than there are.
   assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(scratch, "k"), "--topk", "5"]), /^motc: error MOT551: --topk 5 exceeds the 4 experts of a mot layer of 'small'$/);
   assert.equal(existsSync(join(scratch, "k")), false);
