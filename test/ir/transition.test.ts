@@ -11,7 +11,7 @@ import { initialWeights, type Weights } from "../../src/ir/init.js";
 import type { ModelIR } from "../../src/ir/model.js";
 import type { MixtureOfExpertsLayer } from "../../src/ir/layers/moe.js";
 import { parameterTable } from "../../src/ir/params.js";
-import { transitionModel } from "../../src/ir/transition.js";
+import { checkTransition, transitionModel } from "../../src/ir/transition.js";
 import { lowerToOnnx } from "../../src/onnx/index.js";
 import { modelSpecText } from "../../src/review/spec-text.js";
 import { formatSpec } from "../../src/syntax/format.js";
@@ -83,6 +83,16 @@ test("every parameter keeps its values under the new names; router = controller 
   assert.deepEqual(twin.folded.map((f) => [f.index, Number(f.temperature.toFixed(6))]), [[1, 0.6], [3, 2.5]]);
   assert.equal(twin.model.recipe?.temp, undefined, "the MoT temperature schedule is dropped");
   assert.deepEqual(twin.model.sublayers, expectedTwin(model, 1).sublayers);
+});
+
+test("a model without a mot layer, or topk above a layer's experts, has no twin (checked before any weight is read)", () => {
+  const model = motModel();
+  const dense: ModelIR = { ...model, sublayers: model.sublayers.filter((l) => l.kind !== "mot") };
+  assert.throws(() => checkTransition(dense), { code: "MOT550", message: "model 'twoblock' has no mot layer to turn into moe" });
+  assert.throws(() => transitionModel(dense, new Map()), { code: "MOT550" });
+  // 6 experts in layers.3, the fewest: topk 6 is allowed, 7 is not.
+  assert.doesNotThrow(() => checkTransition(model, { topk: 6 }));
+  assert.throws(() => transitionModel(model, trainedWeights(model), { topk: 7 }), { code: "MOT551", message: "--topk 7 exceeds the 6 experts of a mot layer of 'twoblock'" });
 });
 
 test("ONNX logits of the twin = float64 reference of top-K token choice by router softmax (K = 1, 2; B = 1, 5)", async (t) => {

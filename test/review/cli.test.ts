@@ -70,7 +70,7 @@ test("motc explain: the paper model, every default, hand-derived totals", () => 
 
   const missing = runMotc(["explain", paper, "--model", "nope"]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /no model 'nope' \(it declares 'mot_paper', 'dense_paper'\)/);
+  assert.equal(missing.stderr, `motc: error MOT231: ${paper}: no model 'nope' (it declares 'mot_paper', 'dense_paper')\n`);
 });
 
 test("motc summary: rows, shares and the training-memory formula", () => {
@@ -99,7 +99,9 @@ test("motc summary: rows, shares and the training-memory formula", () => {
   assert.match(text, /training memory +[\d.]+ GiB at batch 256 × context 256/);
   const markdown = runMotc(["summary", paper, "--format", "markdown", "--model", "dense_paper"]).stdout;
   assert.match(markdown, /\n\| layers\.1 \| ff \| \[B, T, 256\] \| 526,080 \| /);
-  assert.equal(runMotc(["summary", paper, "--batch", "0"]).code, 2);
+  const zero = runMotc(["summary", paper, "--batch", "0"]);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /^motc: error MOT220: --batch must be a positive whole number, got '0'\n/);
 });
 
 test("motc diff: the paper model vs its dense twin — exactly the 4 replaced sublayers, FFN params 32×", () => {
@@ -195,14 +197,22 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
     assert.doesNotMatch(html.stdout, /<script|https?:\/\//);
 
-    assert.equal(runMotc(["diff", paper, join(dir, "missing.mot")]).code, 2);
+    // diff(1)'s convention: every failure exits 2, whatever its code.
+    const failure = (args: string[], stderr: string | RegExp, options: { cwd?: string } = {}) => {
+      const result = runMotc(["diff", ...args], options);
+      assert.equal(result.code, 2, result.stderr);
+      if (typeof stderr === "string") assert.equal(result.stderr, stderr);
+      else assert.match(result.stderr, stderr);
+    };
+    failure([paper, join(dir, "missing.mot")], `motc: error MOT201: cannot read ${join(dir, "missing.mot")}: no such file or directory\n`);
     const bad = join(dir, "bad.mot");
     writeFileSync(bad, text.replace("group = 32", "grop = 32"));
-    const broken = runMotc(["diff", paper, bad]);
-    assert.equal(broken.code, 2);
-    assert.match(broken.stderr, /bad\.mot:\d+:\d+: error MOT012/);
-    assert.equal(runMotc(["diff", paper]).code, 2);
-    assert.equal(runMotc(["diff", paper, "--models", "mot_paper"]).code, 2);
+    failure([paper, bad], new RegExp(`^${bad}:14:5: error MOT023: [^]*\n${bad}:14:24: error MOT012: [^]*\nmotc: error MOT099: ${bad} has 2 errors\n$`));
+    failure([paper], "motc: error MOT225: one spec given: name two models of it with --models X:Y, or give a second spec\n");
+    failure([paper, "--models", "mot_paper"], "motc: error MOT220: --models must be X:Y (two model names), got 'mot_paper'\n");
+    failure([paper, "--model", "mot_paper", "--models", "mot_paper:dense_paper"], "motc: error MOT224: give --model or --models, not both\n");
+    // A side that is no file, outside any git repository: not a revision either.
+    failure(["HEAD:a.mot", paper], "motc: error MOT232: HEAD:a.mot: no such file, and not inside a git repository to read a revision from\n", { cwd: dir });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -232,10 +242,10 @@ test("motc diff REV:path, and git diff through the explain --textconv driver", (
 
     const noRev = runMotc(["diff", "HEAD~3:a.mot", "a.mot"], { cwd: dir });
     assert.equal(noRev.code, 2);
-    assert.match(noRev.stderr, /^motc: HEAD~3:a\.mot: no git revision 'HEAD~3'\n$/);
+    assert.match(noRev.stderr, /^motc: error MOT233: HEAD~3:a\.mot: no git revision 'HEAD~3'\n$/);
     const noPath = runMotc(["diff", "HEAD:b.mot", "a.mot"], { cwd: dir });
     assert.equal(noPath.code, 2);
-    assert.match(noPath.stderr, /^motc: HEAD:b\.mot: 'b\.mot' does not exist in revision 'HEAD'/);
+    assert.equal(noPath.stderr, "motc: error MOT234: HEAD:b.mot: 'b.mot' does not exist in revision 'HEAD' (paths are from the repository root; use 'HEAD:./b.mot' for one relative to here)\n");
 
     // The README's git integration: *.mot diff=mot, textconv = motc explain --textconv.
     writeFileSync(join(dir, ".gitattributes"), "*.mot diff=mot\n");
