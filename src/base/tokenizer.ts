@@ -22,10 +22,10 @@ export function defaultTokenizerFor(vocab: number): TokenizerName {
 
 export async function loadTokenizer(name: TokenizerName, modelVocab: number): Promise<Tokenizer> {
   if (name === "bytes") {
-    if (modelVocab < 256) throw new UserError(`the bytes tokenizer needs vocab >= 256, but the model has ${modelVocab}`);
+    if (modelVocab < 256) throw new UserError("MOT530", ["bytes", 256, modelVocab]);
     return bytesTokenizer;
   }
-  if (modelVocab < GPT2_VOCAB) throw new UserError(`the gpt2 tokenizer needs vocab >= ${GPT2_VOCAB}, but the model has ${modelVocab}`);
+  if (modelVocab < GPT2_VOCAB) throw new UserError("MOT530", ["gpt2", GPT2_VOCAB, modelVocab]);
   const gpt2 = await import("gpt-tokenizer/encoding/gpt2");
   return { name: "gpt2", vocab: GPT2_VOCAB, encode: (text) => gpt2.encode(text), decode: (ids) => gpt2.decode([...ids]) };
 }

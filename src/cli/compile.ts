@@ -111,7 +111,7 @@ async function writeTorch(model: ModelIR, weights: Weights, file: string, flags:
 
 function refuseOnnxFlags(flags: CompileFlags): void {
   const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
-  if (onnxOnly.length > 0) throw new UserError(`${onnxOnly.join(", ")} applies to --target onnx only`, 2);
+  if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
 }
 
 async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
@@ -128,7 +128,7 @@ function checkMemory(model: ModelIR, params: number, fp16: boolean): void {
   const needed = params * (fp16 ? 6 : 4);
   const free = freemem();
   if (needed > free) {
-    throw new UserError(`model '${model.name}' needs ${formatBytes(needed)} for its weights but only ${formatBytes(free)} of memory is free`);
+    throw new UserError("MOT322", [model.name, formatBytes(needed), formatBytes(free)]);
   }
 }
 
@@ -139,7 +139,7 @@ function noMixMode(mix: boolean | NoMixMode): NoMixMode | undefined {
 
 function integer(text: string, flag: string): number {
   const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UserError(`${flag} must be an integer, got '${text}'`, 2);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UserError("MOT220", [flag, "an integer", text]);
   return value;
 }
 

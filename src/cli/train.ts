@@ -66,7 +66,7 @@ export function register(program: Command): void {
       const recipe = effectiveRecipe(model, flags);
       if (flags.engine === "torch") return trainTorch(file, model, recipe, flags);
       const torchOnly = [flags.nproc > 1 && "--nproc", flags.device && "--device", flags.dtype && "--dtype", flags.fsdp && "--fsdp", flags.accumulate && "--accumulate"].filter(Boolean);
-      if (torchOnly.length > 0) throw new UserError(`${torchOnly.join(", ")} applies to --engine torch only`, 2);
+      if (torchOnly.length > 0) throw new UserError("MOT703", [torchOnly.join(", ")]);
       const { defaultTokenizerFor } = await import("../base/tokenizer.js");
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
@@ -90,10 +90,10 @@ export function register(program: Command): void {
 
 /** --engine torch: the PyTorch program in the run directory, its ranks stopped by Ctrl-C (they save first). */
 async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: TrainFlags): Promise<void> {
-  if (flags.backend !== "auto") throw new UserError("--backend chooses a TensorFlow.js backend; with --engine torch use --device", 2);
-  if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("--resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them");
+  if (flags.backend !== "auto") throw new UserError("MOT704");
+  if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("MOT515");
   const out = flags.out ?? `out/${model.name}.train`;
-  if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError(`--resume-from ${flags.resumeFrom} is also the output directory: fine-tune into another --out`);
+  if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError("MOT516", [flags.resumeFrom]);
   const data = preparedDataset(flags.data);
   const { trainWithTorch } = await import("../train/torch-engine.js");
   const training = await trainWithTorch({
@@ -119,13 +119,13 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
 /** The PyTorch engine reads a dataset prepared by motc data prepare (CONTRACTS 1): one directory with manifest.json. */
 function preparedDataset(sources: readonly string[]): string {
   if (sources.length === 1 && existsSync(join(sources[0], "manifest.json"))) return sources[0];
-  throw new UserError(`--engine torch trains on a prepared dataset: give --data DIR, a directory with manifest.json written by motc data prepare (got ${sources.join(", ")})`);
+  throw new UserError("MOT705", [sources.join(", ")]);
 }
 
 /** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */
 async function weightsToStartFrom(dir: string, model: ModelIR, out: string, resume: boolean): Promise<Weights> {
-  if (resume) throw new UserError("--resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them");
-  if (resolve(dir) === resolve(out)) throw new UserError(`--resume-from ${dir} is also the output directory: fine-tune into another --out`);
+  if (resume) throw new UserError("MOT515");
+  if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
   const { readCheckpoint } = await import("../train/checkpoint.js");
   const { weights, manifest } = readCheckpoint(dir, model);
   process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
@@ -137,7 +137,7 @@ export function effectiveRecipe(model: ModelIR, flags: Partial<TrainFlags>): Rec
   let base = model.recipe;
   if (!base) {
     if (flags.steps === undefined || flags.batch === undefined || flags.lr === undefined) {
-      throw new UserError(`model '${model.name}' has no train recipe: add 'train ${model.name} { ... }' to the spec, or pass --steps, --batch and --lr`);
+      throw new UserError("MOT501", [model.name]);
     }
     const steps = flags.steps;
     base = {

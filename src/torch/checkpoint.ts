@@ -1,14 +1,11 @@
 // motc's checkpoint and run-directory formats (README "Checkpoint format";
 // CONTRACTS 3–4) in Python: the reader goes into model.py (any motc
 // checkpoint, from either engine), the writer into train.py. Both sides name
-// tensors by PARAMETERS, motc's parameter table, and store them in its order.
+// tensors by PARAMETERS, motc's parameter table, and store them in its order,
+// and fail with motc's codes (MotcError, model.ts).
 
 /** model.py: reading a checkpoint directory, or the one a run directory's `latest` names. */
 export const checkpointReader = String.raw`
-class CheckpointError(ValueError):
-    """A path that holds no usable motc checkpoint for this model."""
-
-
 def checkpoint_directory(path):
     """The checkpoint a path names: the path itself when it holds checkpoint.json,
     else the checkpoint its 'latest' file names (a run directory)."""
@@ -18,36 +15,39 @@ def checkpoint_directory(path):
     if os.path.isfile(latest):
         with open(latest) as f:
             return os.path.join(path, f.read().strip())
-    raise CheckpointError(f"{path}: neither a checkpoint (no checkpoint.json) nor a run directory (no latest)")
+    raise MotcError("MOT309" if os.path.isdir(path) else "MOT300", path)
 
 
 def read_checkpoint(path):
     """(directory, manifest, state) of the checkpoint a path names. state maps every
     name of PARAMETERS to a float32 tensor of its shape; anything else is refused."""
     directory = checkpoint_directory(path)
+    manifest_path, weights_path = os.path.join(directory, "checkpoint.json"), os.path.join(directory, "weights.bin")
     try:
-        with open(os.path.join(directory, "checkpoint.json")) as f:
+        with open(manifest_path) as f:
             manifest = json.load(f)
-        with open(os.path.join(directory, "weights.bin"), "rb") as f:
+        with open(weights_path, "rb") as f:
             weights = bytearray(f.read())
+    except OSError as error:
+        raise MotcError("MOT201", error.filename, error.strerror)
     except ValueError as error:
-        raise CheckpointError(f"{directory}: corrupt checkpoint manifest ({error})")
-    if manifest.get("format") != "motc-checkpoint" or manifest.get("version") != 1:
-        raise CheckpointError(f"{directory}: not a motc checkpoint of version 1")
+        raise MotcError("MOT302", manifest_path, error)
+    if manifest.get("format") != "motc-checkpoint" or manifest.get("version") != 1 or not isinstance(manifest.get("params"), list):
+        raise MotcError("MOT303", manifest_path)
     stored = {p["name"]: p for p in manifest["params"]}
     state = {}
     for name, shape, _, _ in PARAMETERS:
         p = stored.pop(name, None)
         if p is None:
-            raise CheckpointError(f"{directory}: the checkpoint has no parameter '{name}' (it was trained for model '{manifest.get('model')}')")
+            raise MotcError("MOT304", directory, name, manifest.get("model"))
         if tuple(p["shape"]) != shape:
-            raise CheckpointError(f"{directory}: parameter '{name}' has shape {list(p['shape'])} in the checkpoint but {list(shape)} here")
+            raise MotcError("MOT305", directory, name, ",".join(map(str, p["shape"])), ",".join(map(str, shape)))
         count = math.prod(shape)
         if p.get("dtype") != "float32" or p["length"] != 4 * count or p["offset"] + p["length"] > len(weights):
-            raise CheckpointError(f"{directory}: parameter '{name}' is truncated or not float32")
+            raise MotcError("MOT306", directory, name)
         state[name] = torch.frombuffer(weights, dtype=torch.float32, count=count, offset=p["offset"]).view(shape)
     if stored:
-        raise CheckpointError(f"{directory}: the checkpoint has parameter '{next(iter(stored))}', which this model does not have")
+        raise MotcError("MOT307", directory, next(iter(stored)), Config.name)
     return directory, manifest, state
 `;
 
@@ -57,12 +57,15 @@ def read_moments(directory, manifest):
     """optimizer.bin: for each parameter in the manifest's order, its AdamW m then v
     (float32), after checking both files against the hashes the manifest recorded."""
     trainer = manifest.get("extra", {}).get("trainer", {})
-    with open(os.path.join(directory, "optimizer.bin"), "rb") as f:
-        moments = bytearray(f.read())
-    with open(os.path.join(directory, "weights.bin"), "rb") as f:
-        weights_hash = hashlib.sha256(f.read()).hexdigest()
+    try:
+        with open(os.path.join(directory, "optimizer.bin"), "rb") as f:
+            moments = bytearray(f.read())
+        with open(os.path.join(directory, "weights.bin"), "rb") as f:
+            weights_hash = hashlib.sha256(f.read()).hexdigest()
+    except OSError as error:
+        raise MotcError("MOT201", error.filename, error.strerror)
     if [weights_hash, sha256([moments])] != [trainer.get("sha256", {}).get(k) for k in ("weights", "optimizer")]:
-        raise CheckpointError(f"{directory}: weights.bin or optimizer.bin does not match checkpoint.json (a checkpoint torn by a crash?)")
+        raise MotcError("MOT308", directory, "weights.bin", "optimizer.bin", "checkpoint.json")
     m, v = {}, {}
     for p in manifest["params"]:
         count, shape = p["length"] // 4, tuple(p["shape"])

@@ -53,9 +53,13 @@ class TokenStream:
         for shard in split["shards"]:
             if shard["tokens"] == 0:
                 continue
-            tokens = np.memmap(os.path.join(directory, shard["file"]), dtype=dtype, mode="r")
+            path = os.path.join(directory, shard["file"])
+            try:
+                tokens = np.memmap(path, dtype=dtype, mode="r")
+            except OSError as error:
+                raise MotcError("MOT201", path, error.strerror)
             if len(tokens) != shard["tokens"]:
-                raise DataError(f"{directory}/{shard['file']}: {len(tokens)} tokens, but manifest.json says {shard['tokens']}")
+                raise MotcError("MOT712", path, len(tokens), shard["tokens"])
             self.shards.append(tokens)
             self.starts.append(self.tokens)
             self.tokens += len(tokens)
@@ -77,10 +81,6 @@ class TokenStream:
         return rows[:, :-1], rows[:, 1:]
 
 
-class DataError(ValueError):
-    """A dataset directory that is not a usable motc dataset for this run."""
-
-
 class Dataset:
     """A dataset directory written by motc data prepare: manifest.json and shards of
     little-endian uint16 (vocab ≤ 65536) or uint32 token ids, no header."""
@@ -91,10 +91,12 @@ class Dataset:
             with open(path, "rb") as f:
                 raw = f.read()
             self.manifest = json.loads(raw)
-        except (OSError, ValueError) as error:
-            raise DataError(f"{directory}: not a prepared dataset ({error}); make one with motc data prepare")
+        except OSError as error:
+            raise MotcError("MOT710", directory, error.strerror)
+        except ValueError as error:
+            raise MotcError("MOT710", directory, error)
         if self.manifest.get("format") != "motc-dataset" or self.manifest.get("version") != 1:
-            raise DataError(f"{path}: not a motc dataset of version 1")
+            raise MotcError("MOT711", path)
         # The dataset's identity: a run records it and --resume refuses another dataset.
         self.fingerprint = hashlib.sha256(raw).hexdigest()
         dtype = {"uint16": "<u2", "uint32": "<u4"}[self.manifest["dtype"]]

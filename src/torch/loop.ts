@@ -5,14 +5,6 @@
 // batch depends only on the step, so --resume continues bit for bit.
 
 export const loopPy = String.raw`
-class Failure(Exception):
-    """What train.py fails with: one of MESSAGES, by code, with its arguments."""
-
-    def __init__(self, code, *values):
-        super().__init__(MESSAGES[code].format(*values))
-        self.code, self.values = code, [v if isinstance(v, (int, float)) else str(v) for v in values]
-
-
 class Reporter:
     """What rank 0 tells its caller: lines for a person on stderr, or, with --progress
     json (motc train --engine torch), one JSON object a line on stdout."""
@@ -69,7 +61,7 @@ class World:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if device == "cuda" and not torch.cuda.is_available():
-            raise Failure("MOT713", torch.__version__)
+            raise MotcError("MOT723", torch.__version__)
         self.device = torch.device(f"cuda:{local_rank}" if device == "cuda" else "cpu")
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
@@ -262,39 +254,33 @@ def start(args, world, reporter):
     recipe = dict(RECIPE, **{key: getattr(args, key) for key in ("steps", "batch", "lr", "evalEvery", "checkpointEvery") if getattr(args, key) is not None})
     batch, context = recipe["batch"], recipe["context"]
     if batch % (world.size * args.accumulate):
-        raise Failure("MOT710", batch, world.size, args.accumulate)
-    try:
-        data = Dataset(args.data)
-    except DataError as error:
-        raise Failure("MOT702", error)
+        raise MotcError("MOT720", batch, world.size, args.accumulate)
+    data = Dataset(args.data)
     manifest = data.manifest
     if manifest["vocab"] > Config.vocab:
-        raise Failure("MOT705", manifest["tokenizer"], manifest["vocab"], Config.name, Config.vocab)
+        raise MotcError("MOT715", manifest["tokenizer"], manifest["vocab"], Config.name, Config.vocab)
     if data.train.tokens < context + 1 + batch:
-        raise Failure("MOT703", data.train.tokens, batch, context + 1, context + 1 + batch)
+        raise MotcError("MOT713", data.train.tokens, batch, context + 1, context + 1 + batch)
     if data.val is None or data.val.tokens < context + 1:
-        raise Failure("MOT704", data.val.tokens if data.val else 0, context + 1)
+        raise MotcError("MOT714", data.val.tokens if data.val else 0, context + 1)
     run = args.out
     os.makedirs(run, exist_ok=True)
     trainer = {"version": 1, "engine": "torch", "backend": world.device.type, "modelFingerprint": MODEL_FINGERPRINT,
                "recipe": recipe, "tokenizer": manifest["tokenizer"],
                "data": {"sources": [s["path"] for s in manifest.get("sources", [])], "tokens": data.train.tokens, "fingerprint": data.fingerprint},
                "world": {"size": world.size, "accumulate": args.accumulate}}
-    try:
-        if args.resume:
-            if latest_checkpoint(run) is None and not os.path.exists(os.path.join(run, "checkpoint.json")):
-                raise Failure("MOT721", run)
-            directory, checkpoint, state = read_checkpoint(run)
-            check_resumable(directory, checkpoint, trainer, reporter)
-            m, v = read_moments(directory, checkpoint)
-            step = checkpoint["step"]
-            reporter.note(f"resuming {Config.name} from step {step} ({directory})")
-            return recipe, data, trainer, state, (m, v), step
-        if latest_checkpoint(run) is not None or os.path.exists(os.path.join(run, "checkpoint.json")):
-            raise Failure("MOT720", run)
-        directory, checkpoint, state = read_checkpoint(args.resume_from or args.initial)
-    except CheckpointError as error:
-        raise Failure("MOT724", error)
+    if args.resume:
+        if latest_checkpoint(run) is None and not os.path.exists(os.path.join(run, "checkpoint.json")):
+            raise MotcError("MOT510", run)
+        directory, checkpoint, state = read_checkpoint(run)
+        check_resumable(directory, checkpoint, trainer, reporter)
+        m, v = read_moments(directory, checkpoint)
+        step = checkpoint["step"]
+        reporter.note(f"resuming {Config.name} from step {step} ({directory})")
+        return recipe, data, trainer, state, (m, v), step
+    if latest_checkpoint(run) is not None or os.path.exists(os.path.join(run, "checkpoint.json")):
+        raise MotcError("MOT500", run)
+    directory, checkpoint, state = read_checkpoint(args.resume_from or args.initial)
     if args.resume_from:
         reporter.note(f"starting {Config.name} from the weights in {directory} (model '{checkpoint['model']}', step {checkpoint['step']}) with a new optimizer")
     return recipe, data, trainer, state, None, 0
@@ -304,17 +290,19 @@ def check_resumable(directory, checkpoint, trainer, reporter):
     """A resumed run must see the same model and the same batches: same data, tokenizer,
     batch, context and seed. What changes only the last bits or the mixing is noted."""
     stored = checkpoint.get("extra", {}).get("trainer")
+    if checkpoint.get("model") != Config.name:
+        raise MotcError("MOT511", directory, checkpoint.get("model"), Config.name)
     if not stored or stored.get("version") != 1:
-        raise Failure("MOT724", f"{directory}: the checkpoint has no training state to resume from")
+        raise MotcError("MOT512", directory)
     if stored["modelFingerprint"] != MODEL_FINGERPRINT:
-        raise Failure("MOT723", directory, Config.name)
+        raise MotcError("MOT513", directory, Config.name)
     if stored["data"]["fingerprint"] != trainer["data"]["fingerprint"]:
-        raise Failure("MOT722", directory, "data", ", ".join(stored["data"]["sources"]), ", ".join(trainer["data"]["sources"]) + " (different tokens)")
+        raise MotcError("MOT514", directory, "data", ", ".join(stored["data"]["sources"]), ", ".join(trainer["data"]["sources"]) + " (different tokens)")
     if stored["tokenizer"] != trainer["tokenizer"]:
-        raise Failure("MOT722", directory, "tokenizer", stored["tokenizer"], trainer["tokenizer"])
+        raise MotcError("MOT514", directory, "tokenizer", stored["tokenizer"], trainer["tokenizer"])
     for key in ("batch", "context", "seed"):
         if stored["recipe"][key] != trainer["recipe"][key]:
-            raise Failure("MOT722", directory, key, stored["recipe"][key], trainer["recipe"][key])
+            raise MotcError("MOT514", directory, key, stored["recipe"][key], trainer["recipe"][key])
     if stored["recipe"]["steps"] != trainer["recipe"]["steps"]:
         reporter.note(f"note: the checkpoint was trained for {stored['recipe']['steps']} steps; continuing to {trainer['recipe']['steps']}")
     if stored.get("engine") != "torch" or stored.get("backend") != trainer["backend"]:
@@ -327,13 +315,13 @@ def check_resumable(directory, checkpoint, trainer, reporter):
 def train(args, reporter):
     stop = Stop()
     if args.resume and args.resume_from:
-        raise Failure("MOT725")
+        raise MotcError("MOT515")
     if args.fsdp and int(torch.__version__.split(".")[0]) < 2:
-        raise Failure("MOT711", torch.__version__)
+        raise MotcError("MOT721", torch.__version__)
     world = World(args.device)
     fsdp = args.fsdp and world.size > 1
     if args.dtype == "bf16" and world.device.type != "cuda":
-        raise Failure("MOT712", world.device.type)
+        raise MotcError("MOT722", world.device.type)
     recipe, data, trainer, state, moments, step = start(args, world, reporter)
     steps, batch, context = recipe["steps"], recipe["batch"], recipe["context"]
     model, optimizer = build(world, state, recipe, fsdp)
@@ -399,7 +387,7 @@ def train(args, reporter):
         grad_norm = clip_gradients(model, recipe["clip"], fsdp)
         if not (math.isfinite(loss) and math.isfinite(grad_norm)):
             kept = "no checkpoint was written yet" if last_saved is None else f"the last good checkpoint (step {last_saved}) is kept in {args.out}"
-            raise Failure("MOT730", loss, update, grad_norm, kept)
+            raise MotcError("MOT502", loss, update, grad_norm, kept)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         anneal_temperatures(model, recipe, update, fsdp)
@@ -422,7 +410,7 @@ def train(args, reporter):
                   f"{'trained' if step == steps else 'stopped'} {Config.name} to step {step}/{steps}: train loss "
                   f"{'-' if loss is None else f'{loss:.4f}'}, eval loss {'-' if eval_loss is None else f'{eval_loss:.4f}'}; checkpoint in {args.out}")
     if interrupted:
-        raise Failure("MOT731", step, args.out)
+        raise MotcError("MOT503", step, args.out)
 
 
 def main(argv=None):
@@ -431,9 +419,9 @@ def main(argv=None):
     code = 0
     try:
         train(args, reporter)
-    except Failure as failure:
-        reporter.emit({"kind": "error", "code": failure.code, "args": failure.values}, f"train.py: error {failure.code}: {failure}")
-        code = 130 if failure.code == "MOT731" else 1
+    except MotcError as error:
+        reporter.emit({"kind": "error", "code": error.code, "args": error.values}, f"train.py: error {error.code}: {error}")
+        code = 130 if error.code == "MOT503" else 1  # the table's exit status of an interrupt
     finally:
         if dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()

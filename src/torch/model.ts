@@ -5,6 +5,7 @@
 // checkpoint reader and a command line that runs one forward pass.
 // Everything specific to this model is written out here; what a sublayer kind
 // computes comes from its own file (attention.ts, ff.ts, …) through layers.ts.
+import { messages, type FailureCode } from "../base/messages.js";
 import { kindOf } from "../ir/layers/index.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, type InitKind } from "../ir/params.js";
@@ -41,10 +42,39 @@ export function modelPy(model: ModelIR, from: ModelSource): string {
     ...classes.values(),
     block(model),
     modelClass(model, modules.some((m) => m.module.auxLoss)),
+    failures,
     checkpointReader,
     commandLine,
   ]);
 }
+
+/**
+ * Every failure model.py and train.py can end in, by motc's code: their texts are
+ * baked into model.py, so the programs print the same code and text as motc.
+ */
+const PROGRAM_CODES = [
+  "MOT201", "MOT300", "MOT302", "MOT303", "MOT304", "MOT305", "MOT306", "MOT307", "MOT308", "MOT309",
+  "MOT430", "MOT431", "MOT433", "MOT435", "MOT436", "MOT437", "MOT438",
+  "MOT500", "MOT502", "MOT503", "MOT510", "MOT511", "MOT512", "MOT513", "MOT514", "MOT515",
+  "MOT710", "MOT711", "MOT712", "MOT713", "MOT714", "MOT715", "MOT720", "MOT721", "MOT722", "MOT723",
+] as const satisfies readonly FailureCode[];
+
+const failures = [
+  "# motc's messages (its src/base/messages.ts) for what can go wrong in model.py and train.py:",
+  "# they fail with the same code and text as motc would.",
+  "MESSAGES = {",
+  ...PROGRAM_CODES.map((code) => `    ${py(code)}: ${py(messages[code].text)},`),
+  "}",
+  "",
+  "",
+  String.raw`class MotcError(ValueError):
+    """A failure a person can fix, under motc's code for it; {0}, {1}, … are its values."""
+
+    def __init__(self, code, *values):
+        # As JSON can carry them to motc (which formats the same message from its own table).
+        self.code, self.values = code, [v if isinstance(v, (int, str)) or (isinstance(v, float) and math.isfinite(v)) else str(v) for v in values]
+        super().__init__(re.sub(r"\{(\d+)\}", lambda m: str(self.values[int(m.group(1))]), MESSAGES[code]))`,
+].join("\n");
 
 function header(model: ModelIR, from: ModelSource): string {
   return String.raw`
@@ -68,6 +98,7 @@ import ctypes
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -97,7 +128,14 @@ function config(model: ModelIR): string {
 }
 
 function parameters(model: ModelIR, from: ModelSource): string {
-  const init = (kind: InitKind) => pyTuple(kind.kind === "normal" ? ["normal", kind.std] : kind.kind === "constant" ? ["constant", kind.value] : [kind.kind]);
+  const init = (kind: InitKind) => {
+    switch (kind.kind) {
+      case "normal": return pyTuple(["normal", kind.std]);
+      case "truncated_normal": return pyTuple(["truncated_normal", kind.std, kind.bound]);
+      case "constant": return pyTuple(["constant", kind.value]);
+      default: return pyTuple([kind.kind]);
+    }
+  };
   const rows = parameterTable(model).map((p) => `    (${py(p.name)}, ${pyTuple(p.shape)}, ${init(p.init)}, ${py(p.decay)}),`);
   return [
     "# Every parameter in motc's parameter-table order: name, shape, initialisation, and",
@@ -260,11 +298,13 @@ class Model(nn.Module):
         """motc's initialisation, drawn by torch: the same distributions as motc's
         seeded weights, not the same numbers (those ship in initial/ beside this file)."""
         named = dict(self.named_parameters())
-        for name, _, (kind, *value), _ in PARAMETERS:
-            if kind == "normal":
-                named[name].normal_(0.0, value[0])
+        for name, _, (kind, *values), _ in PARAMETERS:
+            if kind == "normal":  # N(0, std²)
+                named[name].normal_(0.0, values[0])
+            elif kind == "truncated_normal":  # N(0, std²) redrawn outside ±bound
+                nn.init.trunc_normal_(named[name], 0.0, values[0], -values[1], values[1])
             else:
-                named[name].fill_({"ones": 1.0, "zeros": 0.0}.get(kind, value[0] if value else 0.0))
+                named[name].fill_({"ones": 1.0, "zeros": 0.0}.get(kind, values[0] if values else 0.0))
 
     def forward(self, ids, targets=None):
         x = ${dropout ? "self.dropout(self.embed(ids))" : "self.embed(ids)"}
@@ -280,19 +320,28 @@ class Model(nn.Module):
 
 const commandLine = String.raw`
 def read_ids(path, config):
-    """IDS.json: a non-empty list of equal-length, non-empty lists of token ids."""
-    with open(path) as f:
-        ids = json.load(f)
-    if not isinstance(ids, list) or not ids or not all(isinstance(row, list) and row for row in ids):
-        raise ValueError(f"{path}: expected a list of non-empty lists of token ids")
-    if len({len(row) for row in ids}) != 1:
-        raise ValueError(f"{path}: the sequences differ in length (all must be as long as the first, {len(ids[0])})")
+    """IDS.json: a list of equal-length, non-empty lists of token ids."""
+    try:
+        with open(path) as f:
+            ids = json.load(f)
+    except OSError as error:
+        raise MotcError("MOT201", path, error.strerror)
+    except ValueError as error:
+        raise MotcError("MOT430", error)
+    if not isinstance(ids, list) or not ids or not all(isinstance(row, list) for row in ids):
+        raise MotcError("MOT431")
+    for b, row in enumerate(ids):
+        if not row:
+            raise MotcError("MOT435")
+        if len(row) != len(ids[0]):
+            raise MotcError("MOT436", b, f"{len(row)} token{'' if len(row) == 1 else 's'}", len(ids[0]))
+        for t, id in enumerate(row):
+            if not isinstance(id, int) or isinstance(id, bool):
+                raise MotcError("MOT433", b, t, json.dumps(id))
+            if not 0 <= id < config.vocab:
+                raise MotcError("MOT438", id, b, t, f"the vocabulary is [0, {config.vocab})")
     if len(ids[0]) > config.context:
-        raise ValueError(f"{path}: sequences of {len(ids[0])} tokens are longer than the context, {config.context}")
-    for row in ids:
-        for id in row:
-            if not isinstance(id, int) or isinstance(id, bool) or not 0 <= id < config.vocab:
-                raise ValueError(f"{path}: {id!r} is not a token id in [0, {config.vocab})")
+        raise MotcError("MOT437", len(ids[0]), config.context)
     return ids
 
 
@@ -325,8 +374,8 @@ def main(argv=None):
     try:
         ids = read_ids(args.ids, config)
         _, _, state = read_checkpoint(args.weights)
-    except (OSError, ValueError) as error:
-        sys.exit(f"model.py: error: {error}")
+    except MotcError as error:
+        sys.exit(f"model.py: error {error.code}: {error}")
     model = Model(config)
     model.load_state_dict(state)
     model.to(args.device).eval()

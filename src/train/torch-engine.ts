@@ -12,10 +12,10 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { UserError } from "../base/errors.js";
+import type { FailureCode } from "../base/messages.js";
 import { writeFileAtomic } from "../base/files.js";
 import { initialWeights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
-import { TORCH_MESSAGES, type TorchMessageCode } from "../torch/messages.js";
 import type { TrainOutcome } from "./loop.js";
 import { METRICS, readMetrics, type MetricsRecord } from "./metrics.js";
 import { lossCurveSvg } from "./plot.js";
@@ -58,12 +58,8 @@ export interface TorchTraining {
 /** The Python to run and its PyTorch version; a coded error saying what to install when there is none. */
 export function findTorchPython(python: string): string {
   const probe = spawnSync(python, ["-c", "import numpy, torch; print(torch.__version__)"], { encoding: "utf8", timeout: 120_000 });
-  const install = "install PyTorch and numpy for it (pip install torch numpy, or apt install python3-torch), or set MOTC_PYTHON to a Python that has them";
-  if (probe.error) throw new UserError(`the PyTorch engine needs Python: '${python}' cannot run (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message}); ${install}`);
-  if (probe.status !== 0) {
-    const reason = (probe.stderr || "").trim().split("\n").pop() || `exit ${probe.status}`;
-    throw new UserError(`'${python}' cannot import PyTorch (${reason}); ${install}`);
-  }
+  if (probe.error) throw new UserError("MOT700", [python, (probe.error as NodeJS.ErrnoException).code ?? probe.error.message]);
+  if (probe.status !== 0) throw new UserError("MOT701", [python, (probe.stderr || "").trim().split("\n").pop() || `exit ${probe.status}`]);
   return probe.stdout.trim();
 }
 
@@ -87,6 +83,8 @@ interface Ranks {
   children: ChildProcess[];
   /** Each rank's exit code (128 + n for a signal). */
   exits: Promise<number[]>;
+  /** The ranks that failed, in the order they did. */
+  failures: number[];
   interrupt(): void;
 }
 
@@ -107,11 +105,19 @@ async function startRanks(python: string, args: string[], nproc: number): Promis
       },
     }),
   );
-  const exits = Promise.all(children.map((child) => new Promise<number>((resolve) => {
+  // A rank that fails leaves the others waiting in a collective (or the rendezvous,
+  // where no signal handler runs): they are asked to stop, then killed.
+  const failures: number[] = [];
+  const stopOthers = () => {
+    for (const other of children) if (other.exitCode === null && other.signalCode === null) other.kill("SIGTERM");
+    setTimeout(() => children.forEach((other) => other.exitCode === null && other.signalCode === null && other.kill("SIGKILL")), 10_000).unref();
+  };
+  const exits = Promise.all(children.map((child, rank) => new Promise<number>((resolve) => {
     child.on("error", () => resolve(127));
     child.on("exit", (code, signal) => {
-      // A rank that fails leaves the others waiting in a collective: stop them.
-      if (code !== 0) for (const other of children) if (other !== child && other.exitCode === null) other.kill("SIGTERM");
+      // 130: the rank stopped on an interrupt, after the others saved with it.
+      if (code !== 0 && code !== 130 && failures.length === 0) stopOthers();
+      if (code !== 0) failures.push(rank);
       resolve(code ?? 128 + signalNumber(signal));
     });
   })));
@@ -119,6 +125,7 @@ async function startRanks(python: string, args: string[], nproc: number): Promis
   return {
     children,
     exits,
+    failures,
     interrupt() {
       for (const child of children) if (child.exitCode === null) child.kill(asked ? "SIGKILL" : "SIGINT");
       asked = true;
@@ -148,7 +155,7 @@ type RunRecord =
   | { kind: "note"; text: string }
   | { kind: "saved"; step: number }
   | { kind: "done"; step: number; steps: number; loss: number | null; eval_loss: number | null; interrupted: boolean; seconds: number; updates: number }
-  | { kind: "error"; code: TorchMessageCode; args: (string | number)[] };
+  | { kind: "error"; code: FailureCode; args: (string | number)[] };
 
 /** Reads rank 0's records into the progress display; resolves with the outcome or rejects with the run's error. */
 async function follow(run: TorchTrainRun, ranks: Ranks, torchVersion: string): Promise<TrainOutcome> {
@@ -208,16 +215,12 @@ async function follow(run: TorchTrainRun, ranks: Ranks, torchVersion: string): P
   const exits = await ranks.exits;
   progress.clearBar();
   if (existsSync(join(run.out, METRICS))) plot();
-  if (error) {
-    const message = TORCH_MESSAGES[error.code];
-    const text = message.text.replace(/\{(\d+)\}/g, (_, i: string) => String(error!.args[Number(i)]));
-    throw new UserError(text, "exit" in message ? message.exit : 1);
-  }
-  const failed = exits.findIndex((code) => code !== 0);
-  if (failed >= 0 || !done) {
-    const rank = Math.max(0, failed);
+  // train.py's failure: the same code and values, worded by motc's table.
+  if (error) throw new UserError(error.code, error.args);
+  if (ranks.failures.length > 0 || !done) {
+    const rank = ranks.failures[0] ?? 0;
     const reason = tails[rank].filter((l) => l.trim()).pop() ?? "no output";
-    throw new UserError(`the PyTorch run failed: rank ${rank} of ${exits.length} exited with code ${exits[rank]} (${reason})`);
+    throw new UserError("MOT702", [rank, exits.length, exits[rank], reason]);
   }
   const time = formatDuration(done.seconds);
   const entropy = start?.unigram_entropy;

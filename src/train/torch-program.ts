@@ -23,7 +23,7 @@ export interface WrittenProgram {
 export function writeTorchProgram(dir: string, model: ModelIR, weights: Weights, options: { recipe?: Recipe; spec: string }): WrittenProgram {
   const encoder = new TextEncoder();
   const sources = [...lowerToTorch(model, { recipe: options.recipe, spec: options.spec, version })];
-  const initial = checkpointFiles(model, 0, weights).map((file) => ({ ...file, path: `${INITIAL}/${file.path}` }));
+  const initial = checkpointFiles(INITIAL, model, 0, weights);
   const files = [...sources.map(([name, text]) => ({ path: name, chunks: [encoder.encode(text)] })), ...initial];
   writeDirectoryAtomic(dir, files);
   const bytes = files.reduce((sum, file) => sum + file.chunks.reduce((s, chunk) => s + chunk.byteLength, 0), 0);

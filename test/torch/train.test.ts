@@ -126,11 +126,11 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
   if (!requireChecker(t, "python3-torch")) return;
   const tiny = writeDataset(join(dir, "tiny-data"), { train: textTokens(20), val: textTokens(40) });
   const cases: [string[], string, RegExp][] = [
-    [["--data", tiny], "MOT703", /the train split has 20 tokens, too few for a batch of 8 windows of 17 tokens \(it needs at least 25\)/],
-    [["--data", data, "--batch", "6", "--accumulate", "4"], "MOT710", /the batch of 6 rows does not split into 1 ranks × 4 micro-batches \(--accumulate\)/],
-    [["--data", join(dir, "nowhere")], "MOT702", /\S*nowhere: not a prepared dataset \(.*\); make one with motc data prepare/],
-    [["--data", data, "--dtype", "bf16", "--device", "cpu"], "MOT712", /--dtype bf16 runs on CUDA only \(this run is on cpu\)/],
-    [["--data", data, "--resume"], "MOT721", /\S*run-fail-MOT721: no checkpoint to resume \(pass no --resume to start afresh\)/],
+    [["--data", tiny], "MOT713", /the train split has 20 tokens, too few for a batch of 8 windows of 17 tokens \(it needs at least 25\)/],
+    [["--data", data, "--batch", "6", "--accumulate", "4"], "MOT720", /the batch of 6 rows does not split into 1 ranks × 4 micro-batches \(--accumulate\)/],
+    [["--data", join(dir, "nowhere")], "MOT710", /\S*nowhere: not a prepared dataset \(No such file or directory\); make one with motc data prepare/],
+    [["--data", data, "--dtype", "bf16", "--device", "cpu"], "MOT722", /--dtype bf16 runs on CUDA only \(this run is on cpu\)/],
+    [["--data", data, "--resume"], "MOT510", /\S*run-fail-MOT510: no checkpoint to resume \(pass no --resume to start afresh\)/],
   ];
   for (const [args, code, message] of cases) {
     const out = join(dir, `run-fail-${code}`);
@@ -146,8 +146,8 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
   // A run directory that holds a checkpoint is continued with --resume, not overwritten.
   const run = join(dir, "run-plain");
   const again = runTrain(program, ["--data", data, "--out", run, "--steps", "10"]);
-  assert.equal(again.records[0].code, "MOT720");
+  assert.equal(again.records[0].code, "MOT500");
   // Resuming on other data is refused: the batches would differ.
   const other = writeDataset(join(dir, "other-data"), { train: textTokens(20_001), val: textTokens(4_000) });
-  assert.equal(runTrain(program, ["--data", other, "--out", run, "--steps", "12", "--resume"]).records[0].code, "MOT722");
+  assert.equal(runTrain(program, ["--data", other, "--out", run, "--steps", "12", "--resume"]).records[0].code, "MOT514");
 });
