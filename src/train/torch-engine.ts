@@ -110,7 +110,7 @@ async function startRanks(python: string, args: string[], nproc: number): Promis
   const failures: number[] = [];
   const stopOthers = () => {
     for (const other of children) if (other.exitCode === null && other.signalCode === null) other.kill("SIGTERM");
-    setTimeout(() => children.forEach((other) => other.exitCode === null && other.signalCode === null && other.kill("SIGKILL")), 10_000).unref();
+    setTimeout(() => children.forEach((other) => other.exitCode === null && other.signalCode === null && other.kill("SIGKILL")), 5_000).unref();
   };
   const exits = Promise.all(children.map((child, rank) => new Promise<number>((resolve) => {
     child.on("error", () => resolve(127));

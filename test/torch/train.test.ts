@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -125,7 +125,22 @@ test("--stop-at then --resume, and kill -9 then --resume, give the uninterrupted
 test("train.py's failures: one coded line each, and nothing written", (t) => {
   if (!requireChecker(t, "python3-torch")) return;
   const tiny = writeDataset(join(dir, "tiny-data"), { train: textTokens(20), val: textTokens(40) });
+  const noVal = writeDataset(join(dir, "no-val"), { train: textTokens(2_000), val: textTokens(10) });
+  const gpt2 = writeDataset(join(dir, "gpt2-data"), { train: textTokens(2_000), val: textTokens(100) }, { vocab: 50257, tokenizer: "gpt2", eot: 50256 });
+  const torn = writeDataset(join(dir, "torn-data"), { train: textTokens(2_000), val: textTokens(100) });
+  truncateSync(join(torn, "train-00000.bin"), 1000);
+  const foreign = join(dir, "foreign-data");
+  mkdirSync(foreign);
+  writeFileSync(join(foreign, "manifest.json"), JSON.stringify({ format: "something-else", version: 1 }));
+  const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__.split('.')[0], torch.cuda.is_available())"], { encoding: "utf8", env: pythonEnv });
+  const [major, cuda] = probe.stdout.trim().split(" ");
   const cases: [string[], string, RegExp][] = [
+    [["--data", noVal], "MOT714", /the val split has 10 tokens, fewer than one evaluation window of 17/],
+    [["--data", gpt2], "MOT715", /the dataset's tokens \(gpt2, vocab 50257\) do not fit model 'small', whose vocab is 256/],
+    [["--data", torn], "MOT712", /\S*train-00000\.bin: 500 tokens, but manifest\.json says 2000/],
+    [["--data", foreign], "MOT711", /\S*foreign-data\/manifest\.json: not a motc dataset of version 1/],
+    ...(Number(major) < 2 ? [[["--data", data, "--fsdp"], "MOT721", /--fsdp needs PyTorch 2 or later \(this is PyTorch 1\.\S+\)/] as [string[], string, RegExp]] : []),
+    ...(cuda === "False" ? [[["--data", data, "--device", "cuda"], "MOT723", /--device cuda, but PyTorch \S+ sees no CUDA device/] as [string[], string, RegExp]] : []),
     [["--data", tiny], "MOT713", /the train split has 20 tokens, too few for a batch of 8 windows of 17 tokens \(it needs at least 25\)/],
     [["--data", data, "--batch", "6", "--accumulate", "4"], "MOT720", /the batch of 6 rows does not split into 1 ranks × 4 micro-batches \(--accumulate\)/],
     [["--data", join(dir, "nowhere")], "MOT710", /\S*nowhere: not a prepared dataset \(No such file or directory\); make one with motc data prepare/],
