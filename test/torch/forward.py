@@ -1,11 +1,12 @@
 """Runs forward passes of generated model.py programs for the tests (test/torch/support.ts).
 
 One process for many programs (starting Python and torch costs seconds): a JSON file
-lists jobs {program, weights, ids, out, training}; each job loads PROGRAM/model.py
-under its own module name, reads the checkpoint with its read_checkpoint, runs the
-ids in eval or training mode (moe capacity limits and auxiliary losses) without
-gradients and writes the logits with its save_npy. Prints one JSON line: for each
-job, the moe layers' auxiliary losses (training mode).
+lists jobs {program, weights, ids, out, training, targets}; each job loads
+PROGRAM/model.py under its own module name, reads the checkpoint with its
+read_checkpoint, runs the ids in eval or training mode (moe capacity limits and
+auxiliary losses) and writes the logits with its save_npy. With targets, it also
+takes the loss's gradients. Prints one JSON line: for each job, the moe layers'
+auxiliary losses (training mode), and the loss and gradients by parameter name.
 """
 import importlib.util
 import json
@@ -35,11 +36,20 @@ def main():
         model.train(job.get("training", False))
         with open(job["ids"]) as f:
             ids = torch.tensor(json.load(f), dtype=torch.long)
-        with torch.no_grad():
-            logits = model(ids)
+        result = {}
+        if job.get("targets"):
+            with open(job["targets"]) as f:
+                targets = torch.tensor(json.load(f), dtype=torch.long)
+            logits, loss = model(ids, targets)
+            loss.backward()
+            result["loss"] = loss.item()
+            result["grads"] = {name: p.grad.flatten().tolist() for name, p in model.named_parameters()}
+        else:
+            with torch.no_grad():
+                logits = model(ids)
         module.save_npy(job["out"], logits)
         aux = [getattr(getattr(b, b.prefix), "aux_loss", None) for b in model.layers]
-        results.append({"aux": [float(a) for a in aux if a is not None]})
+        results.append(dict(result, aux=[float(a) for a in aux if a is not None]))
     print(json.dumps(results))
 
 

@@ -29,21 +29,25 @@ export interface ForwardJob {
   weights: string;
   ids: number[][];
   training?: boolean;
+  /** With targets: the loss (training mode) and its gradients. */
+  targets?: number[][];
 }
 
 /** Logits [B·T·vocab] of every job, and the moe auxiliary losses of the training-mode ones. */
-export function runForward(dir: string, jobs: readonly ForwardJob[]): { logits: Float32Array; aux: number[] }[] {
+export function runForward(dir: string, jobs: readonly ForwardJob[]): { logits: Float32Array; aux: number[]; loss?: number; grads?: Record<string, number[]> }[] {
   mkdirSync(dir, { recursive: true });
   const files = jobs.map((job, i) => {
     const ids = join(dir, `ids-${i}.json`);
     writeFileSync(ids, JSON.stringify(job.ids));
-    return { program: job.program, weights: job.weights, ids, out: join(dir, `logits-${i}.npy`), training: job.training ?? false };
+    const targets = job.targets && join(dir, `targets-${i}.json`);
+    if (targets) writeFileSync(targets, JSON.stringify(job.targets));
+    return { program: job.program, weights: job.weights, ids, targets, out: join(dir, `logits-${i}.npy`), training: job.training ?? Boolean(targets) };
   });
   writeFileSync(join(dir, "jobs.json"), JSON.stringify(files));
-  const result = spawnSync(python, [forwardScript, join(dir, "jobs.json")], { encoding: "utf8", env: pythonEnv, timeout: 600_000 });
+  const result = spawnSync(python, [forwardScript, join(dir, "jobs.json")], { encoding: "utf8", env: pythonEnv, timeout: 600_000, maxBuffer: 1 << 28 });
   checkRun(result, "forward.py");
-  const aux = JSON.parse(result.stdout) as { aux: number[] }[];
-  return files.map((file, i) => ({ logits: readNpy(file.out), aux: aux[i].aux }));
+  const outputs = JSON.parse(result.stdout) as { aux: number[]; loss?: number; grads?: Record<string, number[]> }[];
+  return files.map((file, i) => ({ ...outputs[i], logits: readNpy(file.out) }));
 }
 
 export function checkRun(result: SpawnSyncReturns<string>, what: string): void {
