@@ -194,7 +194,7 @@ export const messages = {
   MOT714: { severity: "error", text: "the val split has {0} tokens, fewer than one evaluation window of {1}" },
   MOT715: { severity: "error", text: "the dataset's tokens ({0}, vocab {1}) do not fit model '{2}', whose vocab is {3}" },
   MOT720: { severity: "error", text: "the batch of {0} rows does not split into {1} ranks × {2} micro-batches (--accumulate)" },
-  MOT721: { severity: "error", text: "--fsdp needs PyTorch 2 or later (this is PyTorch {0})" },
+  MOT721: { severity: "error", text: "--fsdp needs a PyTorch whose FSDP2 fully_shard takes ignored_params (2.7 or later; this is PyTorch {0})" },
   MOT722: { severity: "error", text: "--dtype bf16 runs on CUDA only (this run is on {0})" },
   MOT723: { severity: "error", text: "--device cuda, but PyTorch {0} sees no CUDA device" },
 

@@ -26,8 +26,9 @@ def read_checkpoint(path):
     try:
         with open(manifest_path) as f:
             manifest = json.load(f)
+        weights = bytearray(os.path.getsize(weights_path))  # read in place: one copy of the tensors
         with open(weights_path, "rb") as f:
-            weights = bytearray(f.read())
+            f.readinto(weights)
     except OSError as error:
         raise MotcError("MOT201", error.filename, error.strerror)
     except ValueError as error:

@@ -82,8 +82,30 @@ def unwrapped(model):
 
 
 def parameters_by_name(model):
-    """SEMANTICS.md name → parameter, through a DDP or FSDP wrapper."""
-    return {name.replace("_fsdp_wrapped_module.", ""): p for name, p in unwrapped(model).named_parameters()}
+    """SEMANTICS.md name → parameter, through a DDP wrapper (FSDP2 keeps the names)."""
+    return dict(unwrapped(model).named_parameters())
+
+
+def fully_shard_api():
+    """FSDP2's fully_shard, where it can leave parameters out (ignored_params, PyTorch 2.7 on); else None."""
+    try:
+        from torch.distributed.fsdp import fully_shard
+    except ImportError:
+        return None
+    return fully_shard if "ignored_params" in inspect.signature(fully_shard).parameters else None
+
+
+def scalar_parameters(model):
+    """The 0-dimensional parameters (MoT's log_temp), which FSDP2 cannot shard: every rank
+    keeps them whole and train.py averages their gradients itself (average_gradients)."""
+    return [p for p in model.parameters() if p.dim() == 0]
+
+
+def average_gradients(params, world):
+    for p in params:
+        if p.grad is not None:
+            dist.all_reduce(p.grad)
+            p.grad /= world.size
 
 
 def build(world, state, recipe, fsdp):
@@ -92,13 +114,14 @@ def build(world, state, recipe, fsdp):
     model = Model(Config())
     model.load_state_dict(state)
     model.to(world.device)
-    if fsdp:
-        from torch.distributed.fsdp import FullyShardedDataParallel
-        from torch.distributed.fsdp.wrap import transformer_auto_wrap_policy
+    if fsdp:  # every block holds 1/W of its parameters and gathers them only while it runs
+        from torch.distributed.device_mesh import init_device_mesh
 
-        policy = functools.partial(transformer_auto_wrap_policy, transformer_layer_cls={Block})
-        model = FullyShardedDataParallel(model, auto_wrap_policy=policy, use_orig_params=True,
-                                         device_id=world.device if world.device.type == "cuda" else None)
+        fully_shard, mesh = fully_shard_api(), init_device_mesh(world.device.type, (world.size,))
+        scalars = set(scalar_parameters(model))
+        for block in model.layers:
+            fully_shard(block, mesh=mesh, ignored_params=scalars)
+        fully_shard(model, mesh=mesh, ignored_params=scalars)
     elif world.size > 1:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[world.device] if world.device.type == "cuda" else None)
     decays = {name: decay for name, _, _, decay in PARAMETERS}
@@ -115,13 +138,12 @@ def load_moments(model, optimizer, m, v, step, fsdp):
     """Puts a checkpoint's AdamW state (moments by name, and the step) into the optimizer."""
     named = parameters_by_name(model)
     state = {name: {"step": torch.tensor(float(step)), "exp_avg": m[name].clone(), "exp_avg_sq": v[name].clone()} for name in named}
-    if fsdp:
-        from torch.distributed.fsdp import FullyShardedDataParallel
+    if fsdp:  # every rank read the whole checkpoint; each keeps its shards
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
 
         names = {id(p): name for name, p in named.items()}
         groups = [dict(group, params=[names[id(p)] for p in group["params"]]) for group in optimizer.param_groups]
-        full = {"state": state, "param_groups": groups}
-        optimizer.load_state_dict(FullyShardedDataParallel.optim_state_dict_to_load(model, optimizer, full))
+        set_optimizer_state_dict(model, optimizer, {"state": state, "param_groups": groups}, options=StateDictOptions(full_state_dict=True))
         return
     for name, p in named.items():
         optimizer.state[p] = {key: value.to(p.device) if key != "step" else value for key, value in state[name].items()}
@@ -131,19 +153,13 @@ def full_state(model, optimizer, fsdp):
     """(weights, m, v) by parameter name, on rank 0 (None elsewhere under FSDP, which
     gathers them there); a parameter not updated yet has zero moments."""
     if fsdp:
-        from torch.distributed.fsdp import (FullOptimStateDictConfig, FullStateDictConfig, FullyShardedDataParallel,
-                                            StateDictType)
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict, get_optimizer_state_dict
 
-        with FullyShardedDataParallel.state_dict_type(model, StateDictType.FULL_STATE_DICT,
-                                                      FullStateDictConfig(offload_to_cpu=True, rank0_only=True),
-                                                      FullOptimStateDictConfig(offload_to_cpu=True, rank0_only=True)):
-            weights = model.state_dict()
-            moments = FullyShardedDataParallel.optim_state_dict(model, optimizer)["state"]
+        options = StateDictOptions(full_state_dict=True, cpu_offload=True)  # rank 0 gets it all, the others nothing
+        weights = get_model_state_dict(model, options=options)
+        moments = get_optimizer_state_dict(model, optimizer, options=options).get("state", {})
         if not weights:
             return None
-        clean = lambda name: name.replace("_fsdp_wrapped_module.", "")
-        weights = {clean(name): value for name, value in weights.items()}
-        moments = {clean(name): value for name, value in moments.items()}
     else:
         named = parameters_by_name(model)
         weights = {name: p.detach() for name, p in named.items()}
@@ -152,31 +168,32 @@ def full_state(model, optimizer, fsdp):
     return weights, {name: moment(name, "exp_avg") for name in weights}, {name: moment(name, "exp_avg_sq") for name in weights}
 
 
-def clip_gradients(model, clip, fsdp):
-    """Scales every gradient by min(1, clip / (norm + 1e-6)) (clip 0: none), as motc's
-    trainer; returns the global norm before clipping."""
-    max_norm = clip if clip > 0 else float("inf")
-    if fsdp:
-        return float(model.clip_grad_norm_(max_norm))
-    return float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
+def clip_gradients(model, clip):
+    """Scales every gradient by min(1, clip / (norm + 1e-6)) (clip 0: none), as motc's trainer
+    and torch.nn.utils.clip_grad_norm_ do; returns the global norm before clipping. Written
+    out because FSDP2's sharded gradients (DTensors) and whole ones are norms of one sum."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norms = [g.detach().norm() for g in grads]
+    total = torch.stack([n.full_tensor() if hasattr(n, "full_tensor") else n for n in norms]).norm()
+    if clip > 0:
+        scale = min(1.0, clip / (float(total) + 1e-6))
+        for g in grads:
+            g.mul_(scale)
+    return float(total)
 
 
-def anneal_temperatures(model, recipe, update, fsdp):
+def anneal_temperatures(model, recipe, update):
     """After update u, pulls every learnable log_temp a share of the way to ln(final)."""
     share = anneal_share(recipe, update)
     if share is None or not TEMPERATURES:
         return
     target = math.log(recipe["temp"]["final"])
-    gathered = contextlib.nullcontext()
-    if fsdp:
-        from torch.distributed.fsdp import FullyShardedDataParallel
-
-        gathered = FullyShardedDataParallel.summon_full_params(model, writeback=True)
-    with gathered, torch.no_grad():
-        named = parameters_by_name(model)
+    named = parameters_by_name(model)
+    with torch.no_grad():
         for name in TEMPERATURES:
-            current = named[name].item()
-            named[name].fill_(target if share == 1 else (1 - share) * current + share * target)
+            p = named[name]
+            current = (p.full_tensor() if hasattr(p, "full_tensor") else p).item()  # FSDP2: a DTensor
+            p.fill_(target if share == 1 else (1 - share) * current + share * target)
 
 
 def evaluate(model, val, batches, context, world, autocast, fsdp):
@@ -202,6 +219,14 @@ def evaluate(model, val, batches, context, world, autocast, fsdp):
     return loss_sum / tokens
 
 
+def peak_memory(device):
+    """Bytes: the most this process held (its peak resident set), or on CUDA the most
+    PyTorch allocated on the device."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
+
+
 def positive(text):
     value = int(text)
     if value < 1:
@@ -224,7 +249,7 @@ def parse_args(argv):
     parser.add_argument("--accumulate", type=positive, default=1, help="micro-batches per rank and step (gradient accumulation)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="bf16: autocast on CUDA")
-    parser.add_argument("--fsdp", action="store_true", help="shard the model with FSDP (PyTorch 2) instead of DDP")
+    parser.add_argument("--fsdp", action="store_true", help="shard the model with FSDP2 (PyTorch 2.4 or later) instead of DDP")
     parser.add_argument("--log-every", type=positive, help="a progress line every N steps (default: steps / 50)")
     parser.add_argument("--progress", choices=["text", "json"], default="text", help="json: one record a line on stdout")
     return parser.parse_args(argv)
@@ -316,7 +341,7 @@ def train(args, reporter):
     stop = Stop()
     if args.resume and args.resume_from:
         raise MotcError("MOT515")
-    if args.fsdp and int(torch.__version__.split(".")[0]) < 2:
+    if args.fsdp and fully_shard_api() is None:
         raise MotcError("MOT721", torch.__version__)
     world = World(args.device)
     fsdp = args.fsdp and world.size > 1
@@ -376,21 +401,25 @@ def train(args, reporter):
         for k in range(args.accumulate):
             inputs, targets = (t.to(world.device) for t in data.train.windows(starts[k * micro : (k + 1) * micro], context))
             torch.manual_seed(Random(recipe["seed"], f"dropout.{update}.{world.rank}.{k}").next_uint32())  # the same masks on resume
-            syncing = k == args.accumulate - 1 or world.size == 1
-            with contextlib.nullcontext() if syncing else model.no_sync():
+            syncing = k == args.accumulate - 1 or world.size == 1  # the ranks add their gradients up once, at the end
+            if fsdp:
+                model.set_requires_gradient_sync(syncing)
+            with contextlib.nullcontext() if syncing or fsdp else model.no_sync():
                 with autocast:
                     _, micro_loss = model(inputs, targets)
                 (micro_loss / args.accumulate).backward()
             loss_sum += micro_loss.detach()
+        if fsdp:
+            average_gradients(scalar_parameters(unwrapped(model)), world)
         # The global batch's loss: every micro-batch has the same number of tokens.
         loss = world.sum([loss_sum.item()])[0] / (world.size * args.accumulate)
-        grad_norm = clip_gradients(model, recipe["clip"], fsdp)
+        grad_norm = clip_gradients(model, recipe["clip"])
         if not (math.isfinite(loss) and math.isfinite(grad_norm)):
             kept = "no checkpoint was written yet" if last_saved is None else f"the last good checkpoint (step {last_saved}) is kept in {args.out}"
             raise MotcError("MOT502", loss, update, grad_norm, kept)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        anneal_temperatures(model, recipe, update, fsdp)
+        anneal_temperatures(model, recipe, update)
         step = update
         seconds, elapsed = time.perf_counter() - began, time.perf_counter() - started
         entry = {"kind": "train", "step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
@@ -406,7 +435,7 @@ def train(args, reporter):
     if last_saved != step:
         save()
     reporter.emit({"kind": "done", "step": step, "steps": steps, "loss": loss, "eval_loss": eval_loss, "interrupted": interrupted,
-                   "seconds": time.perf_counter() - started, "updates": step - first},
+                   "seconds": time.perf_counter() - started, "updates": step - first, "peak_memory": peak_memory(world.device)},
                   f"{'trained' if step == steps else 'stopped'} {Config.name} to step {step}/{steps}: train loss "
                   f"{'-' if loss is None else f'{loss:.4f}'}, eval loss {'-' if eval_loss is None else f'{eval_loss:.4f}'}; checkpoint in {args.out}")
     if interrupted:

@@ -44,11 +44,12 @@ it exactly, and motc reads it (motc compile --weights RUN).
 import argparse
 import bisect
 import contextlib
-import functools
 import hashlib
+import inspect
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import sys

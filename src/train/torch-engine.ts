@@ -15,6 +15,8 @@ import { UserError } from "../base/errors.js";
 import type { FailureCode } from "../base/messages.js";
 import { writeFileAtomic } from "../base/files.js";
 import { initialWeights } from "../ir/init.js";
+import { trainingMemory } from "../ir/memory.js";
+import { parameterTable, paramCount } from "../ir/params.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import type { TrainOutcome } from "./loop.js";
 import { METRICS, readMetrics, type MetricsRecord } from "./metrics.js";
@@ -154,7 +156,7 @@ type RunRecord =
       train_tokens: number; val_tokens: number; tokenizer: string; unigram_entropy: number | null }
   | { kind: "note"; text: string }
   | { kind: "saved"; step: number }
-  | { kind: "done"; step: number; steps: number; loss: number | null; eval_loss: number | null; interrupted: boolean; seconds: number; updates: number }
+  | { kind: "done"; step: number; steps: number; loss: number | null; eval_loss: number | null; interrupted: boolean; seconds: number; updates: number; peak_memory: number }
   | { kind: "error"; code: FailureCode; args: (string | number)[] };
 
 /** Reads rank 0's records into the progress display; resolves with the outcome or rejects with the run's error. */
@@ -224,6 +226,12 @@ async function follow(run: TorchTrainRun, ranks: Ranks, torchVersion: string): P
   }
   const time = formatDuration(done.seconds);
   const entropy = start?.unigram_entropy;
+  // What one rank holds, against motc's estimate at the rows of one micro-batch (DDP keeps a full replica).
+  const rows = run.recipe.batch / (exits.length * run.accumulate);
+  const params = parameterTable(run.model).reduce((sum, p) => sum + paramCount(p.shape), 0);
+  const estimate = trainingMemory(run.model, params, rows, run.recipe.context).bytes.total;
+  const where = start?.device.startsWith("cuda") ? "allocated on the GPU" : "resident";
+  run.print(`peak memory of rank 0: ${formatBytes(done.peak_memory)} ${where} (motc's estimate for ${rows} rows: ${formatBytes(estimate)})`);
   run.print(
     `${done.step === done.steps ? "trained" : "stopped"} ${run.model.name} to step ${done.step}/${done.steps} on torch ${torchVersion} ` +
       `${start?.device ?? run.device} (${exits.length} rank${exits.length === 1 ? "" : "s"}) in ${time}: train loss ${done.loss?.toFixed(4) ?? "-"}` +
@@ -240,4 +248,8 @@ function drawLossCurve(run: TorchTrainRun, entropy: number | undefined, device: 
     steps: run.recipe.steps,
     reference: entropy === undefined ? undefined : { value: entropy, label: `unigram entropy ${entropy.toFixed(2)}` },
   }));
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

@@ -139,7 +139,7 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
     [["--data", gpt2], "MOT715", /the dataset's tokens \(gpt2, vocab 50257\) do not fit model 'small', whose vocab is 256/],
     [["--data", torn], "MOT712", /\S*train-00000\.bin: 500 tokens, but manifest\.json says 2000/],
     [["--data", foreign], "MOT711", /\S*foreign-data\/manifest\.json: not a motc dataset of version 1/],
-    ...(Number(major) < 2 ? [[["--data", data, "--fsdp"], "MOT721", /--fsdp needs PyTorch 2 or later \(this is PyTorch 1\.\S+\)/] as [string[], string, RegExp]] : []),
+    ...(Number(major) < 2 ? [[["--data", data, "--fsdp"], "MOT721", /--fsdp needs a PyTorch whose FSDP2 fully_shard takes ignored_params \(2\.7 or later; this is PyTorch 1\.\S+\)/] as [string[], string, RegExp]] : []),
     ...(cuda === "False" ? [[["--data", data, "--device", "cuda"], "MOT723", /--device cuda, but PyTorch \S+ sees no CUDA device/] as [string[], string, RegExp]] : []),
     [["--data", tiny], "MOT713", /the train split has 20 tokens, too few for a batch of 8 windows of 17 tokens \(it needs at least 25\)/],
     [["--data", data, "--batch", "6", "--accumulate", "4"], "MOT720", /the batch of 6 rows does not split into 1 ranks × 4 micro-batches \(--accumulate\)/],
