@@ -90,7 +90,7 @@ def fully_shard_api():
     """FSDP2's fully_shard, where it can leave parameters out (ignored_params, PyTorch 2.7 on); else None."""
     try:
         from torch.distributed.fsdp import fully_shard
-    except ImportError:
+    except Exception:  # absent, or (PyTorch 1.13 on Python 3.11) failing to import
         return None
     return fully_shard if "ignored_params" in inspect.signature(fully_shard).parameters else None
 
