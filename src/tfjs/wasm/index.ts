@@ -26,10 +26,12 @@ type Stock = (kernelName: string) => tfc.KernelFunc;
 interface Replacement {
   /** Its name in the report's line. */
   name: string;
+  /** The kernels it registers. */
+  replaces: string[];
   needs: Parameters<typeof missingMember>[1];
   /** Why it cannot run on this backend beyond a missing member, or undefined. */
   probe?(tf: TF, backend: WasmBackend): string | undefined;
-  /** Kernel name → kernel; `stock` throws where tfjs has no stock kernel of that name. */
+  /** Kernel name → kernel, for each it replaces; `stock` throws where tfjs has no stock kernel of that name. */
   build(tf: TF, stock: Stock, backend: WasmBackend): Record<string, tfc.KernelFunc>;
   /** Runs the kernels on a small case with known values: what differs, or undefined. */
   check(tf: TF, run: RunKernel): string | undefined;
@@ -38,6 +40,7 @@ interface Replacement {
 const REPLACEMENTS: Replacement[] = [
   {
     name: "SIMD matmul",
+    replaces: ["BatchMatMul"],
     needs: ADDRESSES,
     probe: (tf, backend) => addressMismatch(tf, backend) ?? (batchedMatMulFor(backend.wasm.asm.memory) ? undefined : "this engine has no WebAssembly SIMD"),
     build: (tf, stock, backend) => ({
@@ -45,15 +48,27 @@ const REPLACEMENTS: Replacement[] = [
     }),
     check: checkMatMul,
   },
-  { name: "blocked Transpose", needs: HEAP, build: (_, stock) => ({ Transpose: blockedTranspose(stock("Transpose")) }), check: checkTranspose },
-  { name: "row GatherV2", needs: HEAP, build: (tf, stock) => ({ GatherV2: gatherRows(tf, stock("GatherV2")) }), check: checkGather },
-  { name: "shared Identity", needs: [...HEAP, ...REF_COUNTS], build: (_, stock) => ({ Identity: sharedIdentity(stock("Identity")) }), check: checkIdentity },
-  { name: "Slice, Unpack and SplitV", needs: HEAP, build: (tf) => ({ Slice: slice(tf), Unpack: unpack(tf), SplitV: splitV(tf) }), check: checkSlices },
-  { name: "UnsortedSegmentSum", needs: HEAP, build: () => ({ UnsortedSegmentSum: unsortedSegmentSum }), check: checkSegmentSum },
+  {
+    name: "blocked Transpose", replaces: ["Transpose"], needs: HEAP,
+    build: (_, stock) => ({ Transpose: blockedTranspose(stock("Transpose")) }), check: checkTranspose,
+  },
+  {
+    name: "row GatherV2", replaces: ["GatherV2"], needs: HEAP,
+    build: (tf, stock) => ({ GatherV2: gatherRows(tf, stock("GatherV2")) }), check: checkGather,
+  },
+  {
+    name: "shared Identity", replaces: ["Identity"], needs: [...HEAP, ...REF_COUNTS],
+    build: (_, stock) => ({ Identity: sharedIdentity(stock("Identity")) }), check: checkIdentity,
+  },
+  {
+    name: "Slice, Unpack and SplitV", replaces: ["Slice", "Unpack", "SplitV"], needs: HEAP,
+    build: (tf) => ({ Slice: slice(tf), Unpack: unpack(tf), SplitV: splitV(tf) }), check: checkSlices,
+  },
+  {
+    name: "UnsortedSegmentSum", replaces: ["UnsortedSegmentSum"], needs: HEAP,
+    build: () => ({ UnsortedSegmentSum: unsortedSegmentSum }), check: checkSegmentSum,
+  },
 ];
-
-/** Every kernel name a replacement registers. */
-const REPLACED = ["BatchMatMul", "Transpose", "GatherV2", "Identity", "Slice", "Unpack", "SplitV", "UnsortedSegmentSum"];
 
 /** tfjs' own kernels, kept from the first registration on (tfjs' registry is global). */
 const stockKernels = new Map<string, tfc.KernelConfig>();
@@ -72,26 +87,27 @@ export function registerWasmKernels(tf: TF, backend: unknown = tf.findBackend("w
     return kernel.kernelFunc;
   };
   const off: string[] = [];
-  let simdMatmul = false;
   for (const replacement of REPLACEMENTS) {
     const reason = tryReplacement(tf, replacement, stock, backend);
-    if (reason) {
-      off.push(`wasm ${replacement.name} off: ${reason}`);
-      continue;
-    }
-    if (replacement.name === "SIMD matmul") simdMatmul = true;
+    if (reason) off.push(`wasm ${replacement.name} off: ${reason}`);
   }
-  return { simdMatmul, off };
+  const matmul = tf.getKernel("BatchMatMul", "wasm")?.kernelFunc;
+  return { simdMatmul: matmul !== undefined && ours.has(matmul), off };
 }
 
 /** Registers `replacement`'s kernels, or leaves them out and says why. */
 function tryReplacement(tf: TF, replacement: Replacement, stock: Stock, backend: unknown): string | undefined {
-  let kernels: Record<string, tfc.KernelFunc> = {};
-  const reason = attempt("", () => missingMember(backend, replacement.needs) ?? replacement.probe?.(tf, backend as WasmBackend)) ??
-    attempt("", () => void (kernels = replacement.build(tf, stock, backend as WasmBackend))) ??
-    attempt("self-check: ", () => replacement.check(tf, (name, inputs, attrs = {}) =>
-      kernels[name]({ inputs, attrs, backend: backend as tfc.KernelBackend }) as tfc.TensorInfo | tfc.TensorInfo[]));
-  if (reason) return reason;
+  const unavailable = attempt("", () => missingMember(backend, replacement.needs) ?? replacement.probe?.(tf, backend as WasmBackend));
+  if (unavailable) return unavailable;
+  let kernels: Record<string, tfc.KernelFunc>;
+  try {
+    kernels = replacement.build(tf, stock, backend as WasmBackend);
+  } catch (error) {
+    return messageOf(error);
+  }
+  const failed = attempt("self-check: ", () => replacement.check(tf, (name, inputs, attrs = {}) =>
+    kernels[name]({ inputs, attrs, backend: backend as tfc.KernelBackend }) as tfc.TensorInfo | tfc.TensorInfo[]));
+  if (failed) return failed;
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     ours.add(kernelFunc);
     const setupFunc = stockKernels.get(kernelName)?.setupFunc;
@@ -102,18 +118,22 @@ function tryReplacement(tf: TF, replacement: Replacement, stock: Stock, backend:
 }
 
 /** `step`'s reason, or what it threw, after `prefix`; undefined when it passed. */
-function attempt(prefix: string, step: () => string | undefined | void): string | undefined {
+function attempt(prefix: string, step: () => string | undefined): string | undefined {
   try {
     const reason = step();
     return reason ? prefix + reason : undefined;
   } catch (error) {
-    return `${prefix}${prefix ? "threw " : ""}${error instanceof Error ? error.message : String(error)}`;
+    return `${prefix}${prefix ? "threw " : ""}${messageOf(error)}`;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Every replaced kernel back to tfjs' own (or none, where tfjs has none). */
 function restoreStock(tf: TF): void {
-  for (const name of REPLACED) {
+  for (const name of REPLACEMENTS.flatMap((replacement) => replacement.replaces)) {
     const current = tf.getKernel(name, "wasm");
     if (current && !ours.has(current.kernelFunc)) stockKernels.set(name, current);
     if (current && ours.has(current.kernelFunc)) {
