@@ -1,6 +1,8 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
 // writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/),
 // with TensorFlow.js (--engine tfjs, the default) or PyTorch (--engine torch).
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after its current step with a
+// checkpoint; a second signal gives up at once.
 import { Option, type Command } from "commander";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -59,7 +61,7 @@ export function register(program: Command): void {
     .option("--nproc <n>", "torch: ranks on this machine (DDP; gloo on CPU, nccl on CUDA)", positiveInteger, 1)
     .addOption(new Option("--device <name>", "torch: where the ranks run (default auto: cuda when there is one)").choices(["auto", "cpu", "cuda"]))
     .addOption(new Option("--dtype <name>", "torch: bf16 runs the forward pass under autocast (CUDA only)").choices(["fp32", "bf16"]))
-    .option("--fsdp", "torch: shard the model with FSDP instead of DDP (PyTorch 2)")
+    .option("--fsdp", "torch: shard the model with FSDP2 instead of DDP (PyTorch 2.7 or later)")
     .option("--accumulate <n>", "torch: micro-batches per rank and step (gradient accumulation)", positiveInteger)
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
@@ -71,24 +73,62 @@ export function register(program: Command): void {
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
-      await train({
-        model,
-        recipe,
-        sources: flags.data,
-        tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
-        out,
-        startFrom,
-        backend: flags.backend,
-        resume: Boolean(flags.resume),
-        stopAt: flags.stopAt,
-        logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
-        print: (line) => process.stdout.write(line + "\n"),
-        progress: process.stderr,
-      });
+      const stop = stopOnSignals();
+      try {
+        const outcome = await train({
+          model,
+          recipe,
+          sources: flags.data,
+          tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
+          out,
+          startFrom,
+          backend: flags.backend,
+          resume: Boolean(flags.resume),
+          stopAt: flags.stopAt,
+          logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
+          print: (line) => process.stdout.write(line + "\n"),
+          progress: process.stderr,
+          signal: stop.signal,
+        });
+        if (outcome.interrupted) {
+          const name = stop.signal.reason as StopSignal;
+          throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
+        }
+      } finally {
+        stop.dispose();
+      }
     });
 }
 
-/** --engine torch: the PyTorch program in the run directory, its ranks stopped by Ctrl-C (they save first). */
+/** The signals that stop a run, and the exit code of each: 128 + its number, as a shell reports a process it killed. */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * Handlers for SIGINT, SIGTERM and SIGHUP while a run trains: the first aborts
+ * `signal` (its reason: the signal's name) and says so, and the loop stops after
+ * its step with a checkpoint; a second exits at once, with that signal's code.
+ */
+export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(STOP_SIGNALS[name]);
+      controller.abort(name);
+      // A step or an evaluation can take a while: say at once that the signal arrived (over the progress bar, if any).
+      process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}note: ${name} received: stopping after this step with a checkpoint (send it again to quit at once)\n`);
+    };
+    process.on(name, handler);
+    return { name, handler };
+  });
+  return { signal: controller.signal, dispose: () => handlers.forEach(({ name, handler }) => process.off(name, handler)) };
+}
+
+/**
+ * --engine torch: the PyTorch program in the run directory. A stop signal asks every
+ * rank to finish its step and save; after a second one motc quits at once, and the
+ * ranks, seeing it gone, save after their step and stop.
+ */
 async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: TrainFlags): Promise<void> {
   if (flags.backend !== "auto") throw new UserError("MOT704");
   if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("MOT515");
@@ -96,23 +136,24 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
   if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError("MOT516", [flags.resumeFrom]);
   const data = preparedDataset(flags.data);
   const { trainWithTorch } = await import("../train/torch-engine.js");
-  const training = await trainWithTorch({
-    model, recipe, spec: file, data, out,
-    resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
-    nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
-    logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
-    python: process.env.MOTC_PYTHON || "python3",
-    print: (line) => process.stdout.write(line + "\n"),
-    progress: process.stderr,
-  });
-  const stop = () => training.interrupt();
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const stop = stopOnSignals();
   try {
-    await training.outcome;
+    const outcome = await trainWithTorch({
+      model, recipe, spec: file, data, out,
+      resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
+      nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
+      logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
+      python: process.env.MOTC_PYTHON || "python3",
+      print: (line) => process.stdout.write(line + "\n"),
+      progress: process.stderr,
+      signal: stop.signal,
+    });
+    if (outcome.interrupted) {
+      const name = stop.signal.reason as StopSignal;
+      throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
+    }
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    stop.dispose();
   }
 }
 

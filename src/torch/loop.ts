@@ -256,22 +256,25 @@ def parse_args(argv):
 
 
 class Stop:
-    """SIGINT or SIGTERM: finish the step, save and exit; a second one exits at once.
-    Started by motc (MOTC_PARENT_PID), a rank also stops and saves when motc is gone."""
+    """SIGINT, SIGTERM or SIGHUP: finish the step, save and exit; a second one exits at once
+    (128 + its number). Started by motc (MOTC_PARENT_PID), a rank also stops, saving,
+    when motc is gone."""
 
     def __init__(self):
-        self.requested = False
+        self.reason = None
         self.parent = os.environ.get("MOTC_PARENT_PID")
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self.request)
 
     def request(self, signum, frame):
-        if self.requested:
-            os._exit(130)
-        self.requested = True
+        if self.reason is not None:
+            os._exit(128 + signum)
+        self.reason = signal.Signals(signum).name
 
     def wanted(self):
-        return self.requested or (self.parent is not None and str(os.getppid()) != self.parent)
+        if self.reason is None and self.parent is not None and str(os.getppid()) != self.parent:
+            self.reason = "motc's exit"
+        return self.reason is not None
 
 
 def start(args, world, reporter):
@@ -439,7 +442,7 @@ def train(args, reporter):
                   f"{'trained' if step == steps else 'stopped'} {Config.name} to step {step}/{steps}: train loss "
                   f"{'-' if loss is None else f'{loss:.4f}'}, eval loss {'-' if eval_loss is None else f'{eval_loss:.4f}'}; checkpoint in {args.out}")
     if interrupted:
-        raise MotcError("MOT503", step, args.out)
+        raise MotcError("MOT503", stop.reason or "another rank", step, args.out)
 
 
 def main(argv=None):
@@ -450,7 +453,7 @@ def main(argv=None):
         train(args, reporter)
     except MotcError as error:
         reporter.emit({"kind": "error", "code": error.code, "args": error.values}, f"train.py: error {error.code}: {error}")
-        code = 130 if error.code == "MOT503" else 1  # the table's exit status of an interrupt
+        code = 130 if error.code == "MOT503" else 1  # the table's exit status of an interrupt (as motc's for SIGINT)
     finally:
         if dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()

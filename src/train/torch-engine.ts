@@ -3,8 +3,8 @@
 // or N ranks on this machine (started here with torchrun's environment:
 // MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK). Rank 0 streams its
 // metrics as JSON lines (train.py --progress json), which drive motc's usual
-// progress bar, notes, loss.svg and final line. Signals are the CLI's: it calls
-// interrupt(), which asks every rank once to finish its step and save.
+// progress bar, notes, loss.svg and final line. Signals are the CLI's: when it
+// aborts `signal`, every rank is asked once (SIGINT) to finish its step and save.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
@@ -49,12 +49,8 @@ export interface TorchTrainRun {
   python: string;
   print: (line: string) => void;
   progress: ProgressStream;
-}
-
-export interface TorchTraining {
-  outcome: Promise<TrainOutcome>;
-  /** Asks every rank to finish its step, save and stop (a second call kills them). */
-  interrupt(): void;
+  /** Aborted by the CLI on a stop signal: the ranks finish their step, save and stop. */
+  signal?: AbortSignal;
 }
 
 /** The Python to run and its PyTorch version; a coded error saying what to install when there is none. */
@@ -65,8 +61,8 @@ export function findTorchPython(python: string): string {
   return probe.stdout.trim();
 }
 
-/** Writes the program into RUN/NAME.torch/ and starts its ranks. */
-export async function trainWithTorch(run: TorchTrainRun): Promise<TorchTraining> {
+/** Writes the program into RUN/NAME.torch/, runs its ranks and follows rank 0's records to the outcome. */
+export async function trainWithTorch(run: TorchTrainRun): Promise<TrainOutcome> {
   const torchVersion = findTorchPython(run.python);
   const program = writeTorchProgram(join(run.out, `${run.model.name}.torch`), run.model, initialWeights(run.model, run.recipe.seed), { recipe: run.recipe, spec: run.spec });
   const args = [
@@ -78,7 +74,13 @@ export async function trainWithTorch(run: TorchTrainRun): Promise<TorchTraining>
     ...(run.fsdp ? ["--fsdp"] : []),
   ];
   const ranks = await startRanks(run.python, args, run.nproc);
-  return { outcome: follow(run, ranks, torchVersion), interrupt: () => ranks.interrupt() };
+  const interrupt = () => ranks.interrupt();
+  run.signal?.addEventListener("abort", interrupt, { once: true });
+  try {
+    return await follow(run, ranks, torchVersion);
+  } finally {
+    run.signal?.removeEventListener("abort", interrupt);
+  }
 }
 
 interface Ranks {
@@ -87,6 +89,7 @@ interface Ranks {
   exits: Promise<number[]>;
   /** The ranks that failed, in the order they did. */
   failures: number[];
+  /** Asks every rank still running to finish its step, save and stop. */
   interrupt(): void;
 }
 
@@ -123,14 +126,12 @@ async function startRanks(python: string, args: string[], nproc: number): Promis
       resolve(code ?? 128 + signalNumber(signal));
     });
   })));
-  let asked = false;
   return {
     children,
     exits,
     failures,
     interrupt() {
-      for (const child of children) if (child.exitCode === null) child.kill(asked ? "SIGKILL" : "SIGINT");
-      asked = true;
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
     },
   };
 }
@@ -217,6 +218,10 @@ async function follow(run: TorchTrainRun, ranks: Ranks, torchVersion: string): P
   const exits = await ranks.exits;
   progress.clearBar();
   if (existsSync(join(run.out, METRICS))) plot();
+  // Stopped by the CLI's signal: the CLI says so (with the signal's name and exit code).
+  if (error?.code === "MOT503" && run.signal?.aborted) {
+    return { step: Number(error.args[1]), backend: `torch ${start?.device ?? run.device}`, unigramEntropy: start?.unigram_entropy ?? Number.NaN, interrupted: true };
+  }
   // train.py's failure: the same code and values, worded by motc's table.
   if (error) throw new UserError(error.code, error.args);
   if (ranks.failures.length > 0 || !done) {

@@ -95,7 +95,7 @@ test("Ctrl-C stops every rank at the same step with a checkpoint, and --resume f
   child.kill("SIGINT");
   assert.equal(await exit, 130, stderr);
   const line = stderr.trim().split("\n").at(-1)!;
-  const match = /^motc: error MOT503: interrupted at step (\d+): checkpoint saved to (.*) \(continue with --resume\)$/.exec(line);
+  const match = /^motc: error MOT503: interrupted by SIGINT at step (\d+): checkpoint saved to (.*) \(continue with --resume\)$/.exec(line);
   assert.ok(match, line);
   const step = Number(match[1]);
   assert.equal(readFileSync(join(run, "latest"), "utf8"), `checkpoint-${String(step).padStart(6, "0")}\n`);
