@@ -340,6 +340,47 @@ def check_resumable(directory, checkpoint, trainer, reporter):
                       "MoT groups form per micro-batch, so the curve changes")
 
 
+def micro_batches(train, recipe, step, world, accumulate):
+    """This rank's rows [k·B/W, (k+1)·B/W) of update step's batch (CONTRACTS 2), as
+    accumulate micro-batches of (inputs, targets) on its device."""
+    batch, context = recipe["batch"], recipe["context"]
+    rows = batch // world.size
+    starts = batch_starts(recipe["seed"], step, train.tokens, context, batch)[world.rank * rows : (world.rank + 1) * rows]
+    micro = rows // accumulate
+    return [tuple(t.to(world.device) for t in train.windows(starts[k * micro : (k + 1) * micro], context)) for k in range(accumulate)]
+
+
+def update(model, optimizer, batches, recipe, step, world, autocast, fsdp):
+    """Update step (1-based) on this rank's micro-batches: forward and backward of each
+    (the ranks' gradients added up once, after the last), clipping, AdamW at the
+    schedule's rate, then temp = anneal's pull. Returns (the global batch's loss, the
+    gradient norm, the learning rate); a loss or norm that is not finite changes nothing."""
+    lr = learning_rate(recipe, step)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss_sum = torch.zeros((), dtype=torch.float64, device=world.device)
+    for k, (inputs, targets) in enumerate(batches):
+        torch.manual_seed(Random(recipe["seed"], f"dropout.{step}.{world.rank}.{k}").next_uint32())  # the same masks on resume
+        syncing = k == len(batches) - 1 or world.size == 1
+        if fsdp:
+            model.set_requires_gradient_sync(syncing)
+        with contextlib.nullcontext() if syncing or fsdp else model.no_sync():
+            with autocast:
+                _, loss = model(inputs, targets)
+            (loss / len(batches)).backward()
+        loss_sum += loss.detach()
+    if fsdp:
+        average_gradients(scalar_parameters(unwrapped(model)), world)
+    # The global batch's loss: every micro-batch has the same number of tokens.
+    loss = world.sum([loss_sum.item()])[0] / (world.size * len(batches))
+    grad_norm = clip_gradients(model, recipe["clip"])
+    if math.isfinite(loss) and math.isfinite(grad_norm):
+        optimizer.step()
+        anneal_temperatures(model, recipe, step)
+    optimizer.zero_grad(set_to_none=True)
+    return loss, grad_norm, lr
+
+
 def train(args, reporter):
     stop = Stop()
     if args.resume and args.resume_from:
@@ -387,47 +428,22 @@ def train(args, reporter):
     if not resumed:
         eval_loss = evaluate(model, data.val, evaluation, context, world, autocast, fsdp)
         record({"kind": "eval", "step": 0, "eval_loss": eval_loss}, f"step 0: eval loss {eval_loss:.4f}")
-    rows = batch // world.size
-    micro = rows // args.accumulate
     log_every = args.log_every or max(1, round(steps / 50))
     end = min(steps, args.stop_at or steps)
     last_saved, interrupted, started, first = (step if resumed else None), False, time.perf_counter(), step
     while step < end and not interrupted:
-        began = time.perf_counter()
-        update = step + 1
-        lr = learning_rate(recipe, update)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        # This rank's rows of the global batch (CONTRACTS 2), in micro-batches.
-        starts = batch_starts(recipe["seed"], update, data.train.tokens, context, batch)[world.rank * rows : (world.rank + 1) * rows]
-        loss_sum = torch.zeros((), dtype=torch.float64, device=world.device)
-        for k in range(args.accumulate):
-            inputs, targets = (t.to(world.device) for t in data.train.windows(starts[k * micro : (k + 1) * micro], context))
-            torch.manual_seed(Random(recipe["seed"], f"dropout.{update}.{world.rank}.{k}").next_uint32())  # the same masks on resume
-            syncing = k == args.accumulate - 1 or world.size == 1  # the ranks add their gradients up once, at the end
-            if fsdp:
-                model.set_requires_gradient_sync(syncing)
-            with contextlib.nullcontext() if syncing or fsdp else model.no_sync():
-                with autocast:
-                    _, micro_loss = model(inputs, targets)
-                (micro_loss / args.accumulate).backward()
-            loss_sum += micro_loss.detach()
-        if fsdp:
-            average_gradients(scalar_parameters(unwrapped(model)), world)
-        # The global batch's loss: every micro-batch has the same number of tokens.
-        loss = world.sum([loss_sum.item()])[0] / (world.size * args.accumulate)
-        grad_norm = clip_gradients(model, recipe["clip"])
+        began, began_cpu = time.perf_counter(), time.process_time()
+        batches = micro_batches(data.train, recipe, step + 1, world, args.accumulate)
+        loss, grad_norm, lr = update(model, optimizer, batches, recipe, step + 1, world, autocast, fsdp)
         if not (math.isfinite(loss) and math.isfinite(grad_norm)):
             kept = "no checkpoint was written yet" if last_saved is None else f"the last good checkpoint (step {last_saved}) is kept in {args.out}"
-            raise MotcError("MOT502", loss, update, grad_norm, kept)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        anneal_temperatures(model, recipe, update)
-        step = update
-        seconds, elapsed = time.perf_counter() - began, time.perf_counter() - started
+            raise MotcError("MOT502", loss, step + 1, grad_norm, kept)
+        step += 1
+        seconds, elapsed, cpu = time.perf_counter() - began, time.perf_counter() - started, time.process_time() - began_cpu
         entry = {"kind": "train", "step": step, "loss": loss, "lr": lr, "grad_norm": grad_norm,
                  "tokens_per_s": round(batch * context / seconds, 2), "elapsed_s": round(elapsed, 2)}
         record(entry, f"step {step}/{steps}  loss {loss:.4f}  {batch * context / seconds:.0f} tok/s" if step % log_every == 0 or step == steps else None)
+        reporter.emit({"kind": "time", "step": step, "wall_s": seconds, "cpu_s": cpu})  # the step's own time (JSON only; benches read it)
         if step % recipe["evalEvery"] == 0 or step == steps:
             eval_loss = evaluate(model, data.val, evaluation, context, world, autocast, fsdp)
             record({"kind": "eval", "step": step, "eval_loss": eval_loss}, f"step {step}: eval loss {eval_loss:.4f}, train loss {loss:.4f}")

@@ -1,9 +1,11 @@
 // Mixture of Tokens (SEMANTICS.md, "mot") as a PyTorch module. Every group
-// and every expert runs in the same batched matmuls, with no Python loop:
-//   h [B, T, d] → cells [groups, T, G, d] (one cell per group and position)
-//   mix:    m [groups, T, E, d] = wᵀ [groups, T, E, G] @ h [groups, T, G, d]
-//   expert: y [E, groups·T, d] = act(m @ w1 [E, d, f]) @ w2 [E, f, d]
-//   emit:   out [groups, T, G, d] = w [groups, T, G, E] @ y [groups, T, E, d]
+// and every expert runs in the same batched matmuls, with no Python loop; with
+// c = T·groups cells (one per position and group of G rows):
+//   h [B, T, d] → cells [c, G, d]; w = softmax over G of logits / τ, [c, G, E]
+//   mix:    m [c, E, d] = wᵀ @ h
+//   expert: y [E, c, d] = act(m @ w1 [E, d, f]) @ w2 [E, f, d]   (m read as [E, c, d])
+//   emit:   out [c, G, d] = w @ y                                (y read as [c, E, d])
+// Position-major cells make every operand but h a strided view, not a copy.
 // The leftover group (B mod G rows) is padded with zero rows whose logits are
 // -inf: their weight is exactly 0, as SEMANTICS.md asks.
 import type { MixtureOfTokensLayer } from "../ir/layers/mot.js";
@@ -39,17 +41,16 @@ class MixtureOfTokens(nn.Module):
         groups = -(-B // G)
         tau = self.log_temp.exp() if self.log_temp is not None else self.temp
         logits = (h @ self.controller) / tau  # [B, T, E]
-        E = logits.shape[-1]
         if groups * G > B:  # the leftover group: zero rows, weight exactly 0
             h = F.pad(h, (0, 0, 0, 0, 0, groups * G - B))
             logits = F.pad(logits, (0, 0, 0, 0, 0, groups * G - B), value=float("-inf"))
-        tokens = h.view(groups, G, T, d).transpose(1, 2)  # [groups, T, G, d]
-        weights = logits.view(groups, G, T, E).transpose(1, 2).softmax(dim=2)  # over the group's rows
-        mixed = weights.transpose(2, 3) @ tokens  # [groups, T, E, d]
-        x = mixed.view(groups * T, E, d).transpose(0, 1)  # [E, groups·T, d]: one matmul per expert
-        y = activate(self.activation, x @ self.w1) @ self.w2
-        out = weights @ y.transpose(0, 1).view(groups, T, E, d)  # [groups, T, G, d]
-        return out.transpose(1, 2).reshape(groups * G, T, d)[:B]
+        # One cell per position and group: [T·groups, G, ·], rows k·G … k·G + G - 1 at position t.
+        cells = lambda x: x.transpose(0, 1).reshape(T * groups, G, x.shape[-1])
+        weights = cells(logits).softmax(dim=1)  # over the group's rows, per expert
+        mixed = weights.transpose(1, 2) @ cells(h)  # [cells, E, d]
+        y = activate(self.activation, mixed.transpose(0, 1) @ self.w1) @ self.w2  # [E, cells, d]: one matmul per expert
+        out = weights @ y.transpose(0, 1)  # [cells, G, d]: emitted with the same weights
+        return out.view(T, groups * G, d).transpose(0, 1)[:B]
 `;
 
 export const lower: TorchLowering<MixtureOfTokensLayer> = (layer) => {
