@@ -100,7 +100,7 @@ test("BPE token ids are cached by text and tokenizer: a second load does not re-
   const file = join(dir, "a.txt");
   writeFileSync(file, "one two three");
   let calls = 0;
-  const fake = { name: "gpt2" as const, vocab: 100, encode: (text: string) => (calls++, text.split(" ").map((w) => w.length)), decode: () => "" };
+  const fake = { name: "gpt2" as const, vocab: 100, endOfText: 99, encode: (text: string) => (calls++, text.split(" ").map((w) => w.length)), decode: () => "" };
   const first = loadCorpus([file], fake, dir);
   const second = loadCorpus([file], fake, dir);
   assert.equal(calls, 1);
