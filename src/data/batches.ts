@@ -1,0 +1,66 @@
+// Training batches and evaluation windows, bit for bit as CONTRACTS.md section 2
+// says, so the TensorFlow.js and PyTorch engines read the same tokens in the same
+// order. The batch of update `step` (1-based) depends only on (tokens, context,
+// batch, seed, step): B windows drawn independently, with replacement, anywhere
+// in the train split (nanoGPT's get_batch) — so resuming needs only the step,
+// and how the split is cut into shards does not matter.
+import { Random } from "../ir/random.js";
+import type { TokenSource } from "./dataset.js";
+import { datasetError } from "./errors.js";
+
+/** Evaluation reads at most this many batches of windows from the start of the val split. */
+export const EVAL_BATCHES = 8;
+
+export interface Batch {
+  batch: number;
+  context: number;
+  /** [batch, context] row-major. */
+  inputs: Int32Array;
+  /** inputs shifted by one: targets[b, t] = the token after inputs[b, t]. */
+  targets: Int32Array;
+}
+
+/** start[r] = Random(seed, "data.batch." + step).index(N − C), r = 0 … B−1. */
+export function batchStarts(tokens: number, context: number, batch: number, seed: number, step: number): number[] {
+  const random = new Random(seed, `data.batch.${step}`);
+  return Array.from({ length: batch }, () => random.index(tokens - context));
+}
+
+/** Refuses a train split too short to draw batches from: N < C + 1 + B. */
+export function checkTrainSplit(train: TokenSource, context: number, batch: number, dataset: string): void {
+  const needed = context + 1 + batch;
+  if (train.length < needed) throw datasetError("MOT626", ["train", dataset, train.length, batch, context + 1, needed]);
+}
+
+/** The batch of update `step` (the first update is step 1). */
+export function trainingBatch(train: TokenSource, context: number, batch: number, seed: number, step: number): Batch {
+  return readWindows(train, batchStarts(train.length, context, batch, seed, step), context);
+}
+
+/**
+ * The evaluation set: the first min(EVAL_BATCHES·B, ⌊(N − 1)/C⌋) windows of the
+ * val split at starts 0, C, 2C, …, in batches of B (the last may be smaller).
+ */
+export function evaluationBatches(val: TokenSource, context: number, batch: number, dataset: string): Batch[] {
+  const windows = Math.min(EVAL_BATCHES * batch, Math.max(0, Math.floor((val.length - 1) / context)));
+  if (windows === 0) throw datasetError("MOT627", [dataset, val.length, context + 1]);
+  const batches: Batch[] = [];
+  for (let first = 0; first < windows; first += batch) {
+    const starts = Array.from({ length: Math.min(batch, windows - first) }, (_, i) => (first + i) * context);
+    batches.push(readWindows(val, starts, context));
+  }
+  return batches;
+}
+
+/** Windows of context + 1 tokens: the first C are a row of inputs, the last C its targets. */
+export function readWindows(source: TokenSource, starts: readonly number[], context: number): Batch {
+  const inputs = new Int32Array(starts.length * context);
+  const targets = new Int32Array(starts.length * context);
+  const window = new Int32Array(context + 1);
+  starts.forEach((start, row) => {
+    source.read(start, window);
+    inputs.set(window.subarray(0, context), row * context);
+    targets.set(window.subarray(1), row * context);
+  });
+  return { batch: starts.length, context, inputs, targets };
+}
