@@ -14,7 +14,7 @@ import { datasetError } from "./errors.js";
 import { listInputs, type InputFile } from "./inputs.js";
 import {
   DATASET_FORMAT, MANIFEST, dtypeFor, fingerprintOf, manifestText, noneSkipped,
-  type DatasetManifest, type SourceEntry, type SplitRule,
+  type DatasetManifest, type SourceEntry, type SplitName, type SplitRule, type TokenDtype,
 } from "./manifest.js";
 import { moveTail, ShardWriter, SHARD_TOKENS } from "./shards.js";
 
@@ -76,10 +76,34 @@ export async function prepareDataset(options: PrepareOptions, inputs = inputsOf(
 
 async function writeShards(dir: string, inputs: readonly InputFile[], tokenizer: Tokenizer, options: PrepareOptions): Promise<DatasetManifest> {
   const dtype = dtypeFor(tokenizer.vocab);
-  const eot = tokenizer.endOfText;
   const shardTokens = options.shardTokens ?? SHARD_TOKENS;
-  const train = new ShardWriter(dir, "train", dtype, shardTokens);
-  const val = new ShardWriter(dir, "val", dtype, shardTokens);
+  const writers: Writers = { train: new ShardWriter(dir, "train", dtype, shardTokens), val: new ShardWriter(dir, "val", dtype, shardTokens) };
+  try {
+    const { documents, sources, skipped } = await writeDocuments(inputs, tokenizer, writers, options);
+    if (documents === 0) throw datasetError("MOT608", [describeSkipped(skipped)]);
+    const splits = await finishSplits(dir, writers, tokenizer.endOfText, dtype, documents, options.split);
+    return {
+      format: DATASET_FORMAT,
+      version: 1,
+      tokenizer: tokenizer.name,
+      vocab: tokenizer.vocab,
+      dtype,
+      eot: tokenizer.endOfText,
+      splits,
+      split: options.split,
+      sources,
+      skipped,
+    };
+  } catch (error) {
+    await Promise.all([writers.train.abandon(), writers.val.abandon()]);
+    throw error;
+  }
+}
+
+type Writers = Record<SplitName, ShardWriter>;
+
+/** Every document of the inputs, tokenized and ended with end-of-text, into the split chosen for it. */
+async function writeDocuments(inputs: readonly InputFile[], tokenizer: Tokenizer, writers: Writers, options: PrepareOptions) {
   const skipped = noneSkipped();
   const encode = pieceEncoder(tokenizer, skipped);
   const splitOf = splitChooser(options.split);
@@ -88,7 +112,7 @@ async function writeShards(dir: string, inputs: readonly InputFile[], tokenizer:
     field: options.field,
     strict: options.strict,
     skipped,
-    onBytes: (bytes: number) => options.onProgress?.(bytes, train.tokens + val.tokens),
+    onBytes: (bytes: number) => options.onProgress?.(bytes, writers.train.tokens + writers.val.tokens),
   };
   let documents = 0;
   let yielded = performance.now();
@@ -103,38 +127,32 @@ async function writeShards(dir: string, inputs: readonly InputFile[], tokenizer:
         yielded = performance.now();
       }
       if (options.signal?.aborted) throw datasetError("MOT617", [options.out], 130);
-      writer ??= splitOf(documents) === "val" ? val : train;
+      writer ??= writers[splitOf(documents)];
       encode(piece.content, (ids) => writer!.write(ids));
       if (piece.last) {
-        writer.endDocument(eot);
+        writer.endDocument(tokenizer.endOfText);
         documents += 1;
         writer = undefined;
       }
+      await writers.train.settle();
+      await writers.val.settle();
     }
   }
-  if (documents === 0) throw datasetError("MOT608", [describeSkipped(skipped)]);
-  let trainSplit = train.finish();
-  if (options.split.method === "tail") {
-    const total = trainSplit.tokens;
-    const held = options.split.val < 1 ? Math.floor(total * options.split.val) : Math.min(options.split.val, total);
-    trainSplit = moveTail(dir, trainSplit, dtype, total - held, val, eot);
+  return { documents, sources, skipped };
+}
+
+/** Closes both splits (for `tail`, after moving the end of train into val) and refuses an empty one. */
+async function finishSplits(dir: string, writers: Writers, eot: number, dtype: TokenDtype, documents: number, rule: SplitRule) {
+  let train = await writers.train.finish();
+  if (rule.method === "tail") {
+    const held = rule.val < 1 ? Math.floor(train.tokens * rule.val) : Math.min(rule.val, train.tokens);
+    train = await moveTail(dir, train, dtype, train.tokens - held, writers.val, eot);
   }
-  const valSplit = val.finish();
-  const flag = `${options.split.method === "tail" ? "--val-tail" : "--val"} ${options.split.val}`;
-  if (trainSplit.tokens === 0) throw datasetError("MOT614", [flag, valSplit.tokens]);
-  if (valSplit.tokens === 0 && options.split.val > 0) throw datasetError("MOT613", [flag, counted(documents, "document"), trainSplit.tokens]);
-  return {
-    format: DATASET_FORMAT,
-    version: 1,
-    tokenizer: tokenizer.name,
-    vocab: tokenizer.vocab,
-    dtype,
-    eot,
-    splits: { train: trainSplit, val: valSplit },
-    split: options.split,
-    sources,
-    skipped,
-  };
+  const val = await writers.val.finish();
+  const flag = `${rule.method === "tail" ? "--val-tail" : "--val"} ${rule.val}`;
+  if (train.tokens === 0) throw datasetError("MOT614", [flag, val.tokens]);
+  if (val.tokens === 0 && rule.val > 0) throw datasetError("MOT613", [flag, counted(documents, "document"), train.tokens]);
+  return { train, val };
 }
 
 /**

@@ -3,16 +3,22 @@
 // they are written. Tokens go through a buffer of a MiB of ids, so memory does
 // not grow with the data.
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { close, closeSync, fsync, ftruncateSync, openSync, readSync, rmSync, write } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
-import { describeFsError } from "../base/errors.js";
+import { promisify } from "node:util";
+import { UserError, describeFsError } from "../base/errors.js";
 import { datasetError } from "./errors.js";
 import { bytesPerToken, type ShardEntry, type SplitEntry, type SplitName, type TokenDtype } from "./manifest.js";
 
 /** The default bound on a shard: 64 Mi tokens (128 MiB of uint16). */
 export const SHARD_TOKENS = 64 << 20;
 const BUFFER_TOKENS = 1 << 20;
+/** Writes in flight at most (bytes) before the reader waits for the disk. */
+const SETTLE_BYTES = 16 << 20;
+const writeAsync = promisify(write);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
 
 if (endianness() !== "LE") throw new Error("internal: motc's datasets are little-endian, and so must the machine be");
 
@@ -24,22 +30,32 @@ export function tokenArray(dtype: TokenDtype, length: number): Uint16Array | Uin
   return dtype === "uint16" ? new Uint16Array(length) : new Uint32Array(length);
 }
 
+/**
+ * Writes are issued from full buffers and run beside the tokenizing (libuv's
+ * threads), each at its own offset; `settle` bounds what is in flight, so
+ * memory stays a few buffers whatever the speed of the disk.
+ */
 export class ShardWriter {
   readonly shards: ShardEntry[] = [];
   /** Tokens written so far, all shards. */
   tokens = 0;
   documents = 0;
-  private readonly buffer: Uint16Array | Uint32Array;
+  private buffer: Uint16Array | Uint32Array;
   private buffered = 0;
-  private current: { fd: number; path: string; hash: Hash; tokens: number } | undefined;
+  private readonly spare: (Uint16Array | Uint32Array)[] = [];
+  private current: { fd: number; path: string; hash: Hash; tokens: number; bytes: number; writes: Promise<void>[] } | undefined;
+  /** Issued writes and closes, oldest first, with the bytes each holds in memory. */
+  private readonly inFlight: { done: Promise<void>; bytes: number }[] = [];
+  private inFlightBytes = 0;
+  private failure: UserError | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly split: SplitName,
-    dtype: TokenDtype,
+    private readonly dtype: TokenDtype,
     private readonly shardTokens = SHARD_TOKENS,
   ) {
-    this.buffer = tokenArray(dtype, Math.min(BUFFER_TOKENS, shardTokens));
+    this.buffer = this.newBuffer();
   }
 
   write(ids: Uint8Array | Uint16Array | Uint32Array | readonly number[]): void {
@@ -63,35 +79,85 @@ export class ShardWriter {
     this.documents += 1;
   }
 
-  /** Flushes and closes the last shard: the split as the manifest lists it. */
-  finish(): SplitEntry {
+  /** Waits until at most `bytes` of writes are in flight; throws a write's failure. */
+  async settle(bytes = SETTLE_BYTES): Promise<void> {
+    while (this.inFlightBytes > bytes || (bytes === 0 && this.inFlight.length > 0)) await this.inFlight[0].done;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Flushes and closes the last shard and waits for every write: the split as the manifest lists it. */
+  async finish(): Promise<SplitEntry> {
     if (this.current) this.close();
+    await this.settle(0);
     return { tokens: this.tokens, documents: this.documents, shards: this.shards };
+  }
+
+  /** After a failure elsewhere: lets the writes in flight end and closes the open shard. */
+  async abandon(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight[0].done;
+    if (this.current) closeSync(this.current.fd);
+    this.current = undefined;
+  }
+
+  private newBuffer(): Uint16Array | Uint32Array {
+    return this.spare.pop() ?? tokenArray(this.dtype, Math.min(BUFFER_TOKENS, this.shardTokens));
   }
 
   private open() {
     const file = shardName(this.split, this.shards.length);
     const path = join(this.dir, file);
-    this.current = { fd: openOrFail(path, "w"), path, hash: createHash("sha256"), tokens: 0 };
+    this.current = { fd: openOrFail(path, "w"), path, hash: createHash("sha256"), tokens: 0, bytes: 0, writes: [] };
     this.shards.push({ file, tokens: 0, sha256: "" });
     return this.current;
   }
 
   private flush(): void {
+    if (this.buffered === 0) return;
     const shard = this.current!;
-    const bytes = new Uint8Array(this.buffer.buffer, 0, this.buffered * this.buffer.BYTES_PER_ELEMENT);
-    writeAll(shard.fd, bytes, shard.path);
+    const buffer = this.buffer;
+    const bytes = new Uint8Array(buffer.buffer, 0, this.buffered * buffer.BYTES_PER_ELEMENT);
     shard.hash.update(bytes);
+    const done = writeAt(shard.fd, bytes, shard.bytes, shard.path).then(() => void this.spare.push(buffer));
+    shard.bytes += bytes.length;
+    shard.writes.push(done);
+    this.track(done, bytes.length);
+    this.buffer = this.newBuffer();
     this.buffered = 0;
   }
 
   private close(): void {
-    const shard = this.current!;
     this.flush();
-    fsyncSync(shard.fd);
-    closeSync(shard.fd);
+    const shard = this.current!;
     Object.assign(this.shards[this.shards.length - 1], { tokens: shard.tokens, sha256: shard.hash.digest("hex") });
     this.current = undefined;
+    const closed = Promise.allSettled(shard.writes).then(async () => {
+      await fsyncAsync(shard.fd);
+      await closeAsync(shard.fd);
+    });
+    this.track(closed, 0);
+  }
+
+  private track(done: Promise<void>, bytes: number): void {
+    const entry = {
+      done: done.then(
+        () => undefined,
+        (error: unknown) => void (this.failure ??= error instanceof UserError ? error : datasetError("MOT612", [this.dir, describeFsError(error)])),
+      ).finally(() => {
+        this.inFlight.splice(this.inFlight.indexOf(entry), 1);
+        this.inFlightBytes -= bytes;
+      }),
+      bytes,
+    };
+    this.inFlight.push(entry);
+    this.inFlightBytes += bytes;
+  }
+}
+
+async function writeAt(fd: number, bytes: Uint8Array, position: number, path: string): Promise<void> {
+  try {
+    for (let done = 0; done < bytes.length; ) done += (await writeAsync(fd, bytes, done, bytes.length - done, position + done)).bytesWritten;
+  } catch (error) {
+    throw datasetError("MOT612", [path, describeFsError(error)]);
   }
 }
 
@@ -100,7 +166,7 @@ export class ShardWriter {
  * split): the shard holding `cut` is truncated there and re-hashed, later ones
  * are deleted. Returns the kept split, with its documents (end-of-text ids) recounted.
  */
-export function moveTail(dir: string, from: SplitEntry, dtype: TokenDtype, cut: number, to: ShardWriter, eot: number): SplitEntry {
+export async function moveTail(dir: string, from: SplitEntry, dtype: TokenDtype, cut: number, to: ShardWriter, eot: number): Promise<SplitEntry> {
   const width = bytesPerToken(dtype);
   const chunk = tokenArray(dtype, BUFFER_TOKENS);
   const bytes = new Uint8Array(chunk.buffer);
@@ -123,6 +189,7 @@ export function moveTail(dir: string, from: SplitEntry, dtype: TokenDtype, cut: 
         const ids = chunk.subarray(0, count);
         for (const id of ids) if (id === eot) moved++;
         to.write(ids);
+        await to.settle();
         at += count;
       }
       if (keep > 0) {
@@ -157,14 +224,6 @@ function hashFile(fd: number, length: number, scratch: Uint8Array, path: string)
 function openOrFail(path: string, flags: string): number {
   try {
     return openSync(path, flags);
-  } catch (error) {
-    throw datasetError("MOT612", [path, describeFsError(error)]);
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array, path: string): void {
-  try {
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
   } catch (error) {
     throw datasetError("MOT612", [path, describeFsError(error)]);
   }
