@@ -24,10 +24,11 @@ function argument(flag: string, fallback: number): number {
 
 function model(layer: Partial<MixtureOfExpertsLayer>, context: number): ModelIR {
   const moe: MixtureOfExpertsLayer = {
-    kind: "moe", index: 0, experts: EXPERTS, routing: "token_choice", topk: 1, capacity: 1, expertSize: EXPERT_SIZE, activation: "relu", auxLoss: 0, ...layer,
+    kind: "moe", init: { kind: "fan_in", scale: 1 }, index: 0, experts: EXPERTS, routing: "token_choice", topk: 1, capacity: 1, expertSize: EXPERT_SIZE, activation: "relu", auxLoss: 0, ...layer,
   } as MixtureOfExpertsLayer;
   return {
     name: "moe_bench", vocab: 256, context, dModel: D_MODEL, dFF: 4 * D_MODEL, norm: "layernorm", normEps: 1e-5, dropout: 0,
+    init: { kind: "normal", std: 0.02 },
     position: "none", sublayers: [moe], tiedHead: true,
   };
 }

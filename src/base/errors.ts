@@ -1,11 +1,39 @@
-// The one kind of failure a user can cause and fix. Every phase throws it; only
-// the CLI (src/cli/main.ts) catches it, prints it and picks the exit code, so
-// no library code ever calls process.exit.
-/** An error the user can fix. The CLI prints its message and exits with `exitCode`. */
+// The one kind of failure a user can cause and fix. Every phase throws it with a
+// code of the message table (src/base/messages.ts); only the CLI
+// (src/cli/main.ts) catches it, prints it and exits with its code, so no
+// library code ever calls process.exit.
+import { exitCodeOf, formatMessage, messageLine, type FailureCode, type MessageArgument } from "./messages.js";
+
+export interface UserErrorOptions {
+  /** The exit status, when a command's convention differs from the table's (diff(1): trouble is 2). */
+  exitCode?: number;
+  /** A second line, e.g. "did you mean 'check'?". */
+  hint?: string;
+}
+
+/** An error the user can fix: message `code` of the table with `args` filled in. */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
+  readonly exitCode: number;
+  readonly hint?: string;
+
+  constructor(
+    readonly code: FailureCode,
+    readonly args: readonly MessageArgument[] = [],
+    options: UserErrorOptions = {},
+  ) {
+    super(formatMessage(code, args));
+    this.exitCode = options.exitCode ?? exitCodeOf(code);
+    this.hint = options.hint;
   }
+}
+
+/**
+ * Renders a failure of a command, on one line (and its hint on the next):
+ *   motc: error MOT201: cannot read out/x.onnx: no such file or directory
+ */
+export function formatUserError(error: UserError, color = false): string {
+  const line = messageLine("motc: ", "error", error.code, error.message, color);
+  return error.hint ? `${line}\n  hint: ${error.hint}` : line;
 }
 
 /** A Node file-system error in words ("no such file or directory"), for messages. */

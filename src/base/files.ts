@@ -1,14 +1,14 @@
 // Reading inputs and writing outputs so that nothing is ever half-written: every
 // output goes to a temporary file in the same directory and is renamed into place.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UserError, describeFsError } from "./errors.js";
 
 export function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new UserError(`${path}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
 }
 
@@ -17,31 +17,31 @@ export function readText(path: string): string {
  * rename, so a reader never sees a half-written file and a failure leaves none.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temporary, data);
-    renameSync(temporary, path);
-  } catch (error) {
-    removeQuietly(temporary);
-    throw new UserError(`cannot write ${path}: ${describeFsError(error)}`);
-  }
+  writeFilesAtomic([{ path, chunks: [typeof data === "string" ? new TextEncoder().encode(data) : data] }]);
+}
+
+/** One file for writeFilesAtomic: its path and its bytes, as chunks written one after another. */
+export interface FileChunks {
+  path: string;
+  chunks: readonly Uint8Array[];
 }
 
 /**
  * Writes several files, each given as chunks written one after another (large
  * buffers are not joined first), all-or-nothing: every file goes to a temporary
  * name, then they are renamed in order — list the file that makes the set
- * usable (e.g. a model beside its external data) last. A failure removes them all.
+ * usable (e.g. a model beside its external data) last. A failure removes them
+ * all, and the directories this call created for them.
  */
-export function writeFilesAtomic(files: readonly { path: string; chunks: readonly Uint8Array[] }[]): void {
+export function writeFilesAtomic(files: readonly FileChunks[]): void {
   const temporaries = files.map((f) => `${f.path}.${process.pid}.tmp`);
   const renamed: string[] = [];
-  let current = files[0]?.path;
+  const created: string[][] = [];
+  let current = files[0]?.path ?? "";
   try {
     files.forEach((file, i) => {
       current = file.path;
-      mkdirSync(dirname(file.path), { recursive: true });
+      created.push(makeDirectories(dirname(file.path)));
       const fd = openSync(temporaries[i], "w");
       try {
         for (const chunk of file.chunks) {
@@ -58,7 +58,28 @@ export function writeFilesAtomic(files: readonly { path: string; chunks: readonl
     });
   } catch (error) {
     for (const path of [...temporaries, ...renamed]) removeQuietly(path);
-    throw new UserError(`cannot write ${current}: ${describeFsError(error)}`);
+    for (const directories of created.reverse()) directories.forEach(removeEmptyDirectory);
+    throw new UserError("MOT202", [current, describeFsError(error)]);
+  }
+}
+
+/** Creates `dir` and its missing parents; returns those it created, innermost first. */
+function makeDirectories(dir: string): string[] {
+  const first = mkdirSync(dir, { recursive: true });
+  if (first === undefined) return [];
+  const made = [dir];
+  for (let d = dir; resolve(d) !== resolve(first) && dirname(d) !== d; ) {
+    d = dirname(d);
+    made.push(d);
+  }
+  return made;
+}
+
+function removeEmptyDirectory(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (something else was written there) or already gone
   }
 }
 

@@ -26,7 +26,7 @@ export function defaultTokenizerFor(vocab: number): TokenizerName {
 
 export async function loadTokenizer(name: TokenizerName, modelVocab: number): Promise<Tokenizer> {
   const tokenizer = await tokenizerNamed(name);
-  if (modelVocab < tokenizer.vocab) throw new UserError(`the ${name} tokenizer needs vocab >= ${tokenizer.vocab}, but the model has ${modelVocab}`);
+  if (modelVocab < tokenizer.vocab) throw new UserError("MOT530", [name, tokenizer.vocab, modelVocab]);
   return tokenizer;
 }
 

@@ -7,7 +7,7 @@ import type { Reporter } from "./report.js";
 import type { Binding } from "./scope.js";
 import { isLayerName } from "./layers.js";
 
-export const MODEL_KEYS = ["vocab", "context", "d_model", "d_ff", "norm", "norm_eps", "dropout"] as const;
+export const MODEL_KEYS = ["vocab", "context", "d_model", "d_ff", "norm", "norm_eps", "dropout", "init"] as const;
 
 export function blockBindings(
   statements: readonly (Assign | Let | { kind: string })[],

@@ -4,11 +4,12 @@
 // `repeat`, and numbers the sublayers (SEMANTICS.md). A model is returned only
 // when nothing about it — its own statements, what it inherits, its recipe —
 // had an error.
-import type { ModelIR, Sublayer } from "../ir/model.js";
+import { DEFAULT_INIT, type InitScheme, type ModelIR, type Sublayer } from "../ir/model.js";
 import type { Let, ModelDecl, Repeat, SpecFile, TrainDecl } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import { MODEL_KEYS, blockBindings } from "./bindings.js";
 import { evaluate } from "./eval.js";
+import { readInit } from "./init.js";
 import { checkLayer, type LayerContext, type LayerResult } from "./layers.js";
 import { checkParameterSizes } from "./limits.js";
 import { Reader } from "./reader.js";
@@ -52,6 +53,7 @@ const MODEL_DEFAULTS = new Map<string, Default | undefined>([
   ["norm", () => ({ kind: "word", word: "layernorm" })],
   ["norm_eps", () => number(1e-5)],
   ["dropout", () => number(0)],
+  ["init", () => ({ kind: "call", callee: "normal", fields: { std: DEFAULT_INIT.std } })],
 ]);
 
 export class Elaborator {
@@ -166,8 +168,9 @@ export class Elaborator {
     const norm = r.choice("norm", ["layernorm", "rmsnorm"] as const);
     const normEps = r.number("norm_eps", undefined, positive);
     const dropout = r.number("dropout", undefined, { between: { min: 0, max: 1, maxExclusive: true } });
+    const init = readInit(r, "init", scope, DEFAULT_INIT);
 
-    const layers = model.stack && this.checkStack(model, scope, dModel, dFF);
+    const layers = model.stack && this.checkStack(model, scope, dModel, dFF, init);
     // The recipe is checked even when the model is wrong, so that all errors show at once.
     const chain = this.trainChain(model);
     for (const block of chain) this.checkedBlocks.add(block.decl);
@@ -175,13 +178,13 @@ export class Elaborator {
 
     if (reporter.errorsSoFar > before || model.broken || !layers || chain.some((block) => !block.ok)) return undefined;
     if (vocab === undefined || context === undefined || dModel === undefined || dFF === undefined) return undefined;
-    if (!norm || normEps === undefined || dropout === undefined || (chain.length > 0 && !recipe)) return undefined;
+    if (!norm || normEps === undefined || dropout === undefined || !init || (chain.length > 0 && !recipe)) return undefined;
     if (recipe?.temp) warnNothingToAnneal(decl.name.name, chain, layers.sublayers, reporter);
 
     const ir: ModelIR = {
       name: decl.name.name,
       ...(decl.parent ? { parent: decl.parent.name } : {}),
-      vocab, context, dModel, dFF, norm, normEps, dropout,
+      vocab, context, dModel, dFF, norm, normEps, dropout, init,
       position: layers.position,
       sublayers: layers.sublayers,
       tiedHead: layers.tied,
@@ -192,7 +195,7 @@ export class Elaborator {
   }
 
   /** Placement, repeat counts, size, every layer call once, then the expansion. */
-  private checkStack(model: ResolvedModel, scope: Scope, dModel?: number, dFF?: number) {
+  private checkStack(model: ResolvedModel, scope: Scope, dModel?: number, dFF?: number, init?: InitScheme) {
     const { decl } = model;
     const stack = model.stack!;
     const reporter = this.reporter;
@@ -218,6 +221,7 @@ export class Elaborator {
       reporter,
       dModel,
       dFF,
+      init,
     };
     const results = new Map<LayerCall, LayerResult>();
     let layersOk = true;

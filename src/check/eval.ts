@@ -18,6 +18,9 @@ type NumberValue = Extract<Value, { kind: "number" }>;
 /** Each callable's arguments, read with their defaults and ranges. */
 const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Record<string, number | undefined> }> = {
   learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true }) }) },
+  // `init = normal(std = 0.02)` / `init = fan_in(scale = 1)` (SEMANTICS.md, "Initialisation").
+  normal: { args: ["std"], read: (r) => ({ std: r.number("std", 0.02, { nonNegative: true }) }) },
+  fan_in: { args: ["scale"], read: (r) => ({ scale: r.number("scale", 1, { positive: true }) }) },
   cosine: { args: ["final"], read: (r) => ({ final: r.number("final", 0.1, { between: { min: 0, max: 1 } }) }) },
   linear: { args: ["final"], read: (r) => ({ final: r.number("final", 0.1, { between: { min: 0, max: 1 } }) }) },
   // `temp = anneal(final = 0.05, start = 80%)`: the recipe checks `start` against `steps` (recipe.ts).

@@ -3,7 +3,7 @@
 // IR module (src/ir/layers/), plus its entry in CHECKS below where its arguments
 // need more than a schema (a rule across arguments, a value of its own shape).
 // Sublayers get their index when `repeat` is expanded (stack.ts).
-import type { PositionKind, Sublayer, Temperature } from "../ir/model.js";
+import type { InitScheme, PositionKind, Sublayer, Temperature } from "../ir/model.js";
 import { SUBLAYER_NAMES, sublayerKind, type SublayerKindName } from "../ir/layers/index.js";
 import type { ArgSpec, ArgValue, SublayerKind, WithoutIndex } from "../ir/layers/kind.js";
 import { rowsPerExpert } from "../ir/layers/moe.js";
@@ -11,6 +11,7 @@ import type { LayerCall } from "../syntax/ast.js";
 import { suggest } from "../syntax/diagnostics.js";
 import { MODEL_KEYS } from "./bindings.js";
 import { argFields, callDefaults, collectArgs, type EvalContext } from "./eval.js";
+import { readInit } from "./init.js";
 import { Reader } from "./reader.js";
 import { RECIPE_KEYS } from "./recipe.js";
 
@@ -26,10 +27,12 @@ export type SublayerWithoutIndex = WithoutIndex<Sublayer>;
 export interface LayerContext extends EvalContext {
   dModel?: number;
   dFF?: number;
+  /** The model's `init` key: the default of a sublayer's `init` argument where its kind sets none. */
+  init?: InitScheme;
 }
 
 /** Arguments read so far, by .mot name; undefined where a value was wrong (and reported). */
-type Args = Record<string, ArgValue | object | undefined>;
+type Args = Record<string, ArgValue | InitScheme | object | undefined>;
 
 /** A sublayer kind's checks beyond its schema: reads its `custom` arguments and rules across arguments. */
 interface CheckerEntry {
@@ -74,12 +77,16 @@ function readCall(call: LayerCall, allowed: readonly string[], context: LayerCon
 function readSublayer(r: Reader, call: LayerCall, context: LayerContext, kind: SublayerKind<Sublayer>): LayerResult | undefined {
   const widths = context.dModel === undefined || context.dFF === undefined ? undefined : { dModel: context.dModel, dFF: context.dFF };
   const args: Args = {};
-  for (const [name, spec] of Object.entries(kind.args)) args[name] = readArg(r, name, spec, context);
+  let init: InitScheme | undefined;
+  for (const [name, spec] of Object.entries(kind.args)) {
+    if (spec.type === "init") init = context.init && readInit(r, name, context, spec.default ?? context.init);
+    else args[name] = readArg(r, name, spec, context);
+  }
   CHECKS[kind.kind as SublayerKindName]?.check(r, call, context, args);
-  // Every argument is read now, or its mistake reported (a missing width was reported where the model sets it).
-  if (r.failed || !widths) return undefined;
+  // Every argument is read now, or its mistake reported (a missing width or init was reported where the model sets it).
+  if (r.failed || !widths || !init) return undefined;
   const layer = kind.build(args as Record<string, ArgValue | object>, widths);
-  return layer && { kind: "sublayer", layer };
+  return layer && { kind: "sublayer", layer: { ...layer, init } as SublayerWithoutIndex };
 }
 
 /** One schema argument; `custom` ones are left to the kind's checker entry (undefined until it reads them). */
@@ -96,6 +103,7 @@ function readArg(r: Reader, name: string, spec: ArgSpec, context: LayerContext):
       return r.bool(name, spec.default);
     case "choice":
       return r.choice(name, spec.options, spec.default);
+    case "init":
     case "custom":
       return undefined;
   }

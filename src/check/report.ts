@@ -3,7 +3,7 @@
 // reporter keeps each diagnostic once, but counts every attempt, so that the
 // checker can tell whether a given model is clean (`errorsSoFar` before/after).
 import { diagnostic, type Diagnostic } from "../syntax/diagnostics.js";
-import type { MessageCode } from "../base/messages.js";
+import type { DiagnosticCode, MessageArgument } from "../base/messages.js";
 import type { Span } from "../syntax/span.js";
 
 export class Reporter {
@@ -18,7 +18,7 @@ export class Reporter {
     this.model = model;
   }
 
-  report(code: MessageCode, args: (string | number)[], span?: Span, hint?: string): void {
+  report(code: DiagnosticCode, args: readonly MessageArgument[], span?: Span, hint?: string): void {
     const model = this.model;
     const inherited = !!model && !!span && !model.own.some((own) => span.offset >= own.offset && span.offset < own.offset + own.length);
     if (inherited) {

@@ -32,7 +32,7 @@ export const ERROR: Value = { kind: "error" };
 
 /** The enumerated words of LANGUAGE.md (and the callables, which may go without parentheses). */
 export const WORDS: ReadonlySet<string> = new Set([
-  "layernorm", "rmsnorm", "learned", "sinusoidal", "none", "constant", "cosine", "linear", "adamw", "anneal",
+  "layernorm", "rmsnorm", "learned", "sinusoidal", "none", "constant", "cosine", "linear", "adamw", "anneal", "normal", "fan_in",
   // The sublayer kinds' own words (`relu`, `silu`, `expert_choice`, `learnable`, …), from their argument schemas.
   ...sublayerWords(),
 ]);

@@ -76,7 +76,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
 
 async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: CompileFlags, params: number): Promise<void> {
   const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
-  if (onnxOnly.length > 0) throw new UserError(`${onnxOnly.join(", ")} applies to --target onnx only`, 2);
+  if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
   const { tfjsArtifact } = await import("../tfjs/artifact.js");
   const { version } = await import("../base/version.js");
   const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
@@ -104,7 +104,7 @@ function checkMemory(model: ModelIR, params: number, fp16: boolean): void {
   const needed = params * (fp16 ? 6 : 4);
   const free = freemem();
   if (needed > free) {
-    throw new UserError(`model '${model.name}' needs ${formatBytes(needed)} for its weights but only ${formatBytes(free)} of memory is free`);
+    throw new UserError("MOT322", [model.name, formatBytes(needed), formatBytes(free)]);
   }
 }
 
@@ -115,7 +115,7 @@ function noMixMode(mix: boolean | NoMixMode): NoMixMode | undefined {
 
 function integer(text: string, flag: string): number {
   const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UserError(`${flag} must be an integer, got '${text}'`, 2);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UserError("MOT220", [flag, "an integer", text]);
   return value;
 }
 

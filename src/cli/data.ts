@@ -4,8 +4,11 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { rmSync } from "node:fs";
 import type { TokenizerName } from "../base/tokenizer.js";
-import { datasetMessage, type DatasetCode } from "../data/errors.js";
+import { UserError } from "../base/errors.js";
+import { formatMessage, messageLine, type MessageCode } from "../base/messages.js";
+import { MAX_LINE_BYTES } from "../data/documents.js";
 import type { DatasetManifest, SkippedKey, SplitRule } from "../data/manifest.js";
+import { useColor } from "./io.js";
 import { nonNegativeInteger, positiveInteger } from "./numbers.js";
 
 interface PrepareFlags {
@@ -29,7 +32,7 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "the dataset directory to write")
     .addOption(new Option("--tokenizer <name>", "tokenizer").choices(["bytes", "gpt2"]).default("bytes"))
     .option("--field <name>", "the JSON field that holds a record's text", "text")
-    .addOption(new Option("--val <F|N>", "hold out documents: each with probability F (seeded), or the first N").argParser(valSize).conflicts("valTail"))
+    .addOption(new Option("--val <F|N>", "hold out documents: each with probability F (seeded), or the first N").argParser(valSize))
     .addOption(new Option("--val-tail <F|N>", "hold out the last F of the tokens, or the last N tokens (default 0.05)").argParser(valSize))
     .option("--seed <n>", "seed of --val F's draw", nonNegativeInteger, 0)
     .option("--shard-tokens <n>", "tokens per shard at most (default 64 Mi)", positiveInteger)
@@ -64,7 +67,7 @@ export function register(program: Command): void {
       try {
         const prepared = await prepareDataset({ ...options, signal: abort.signal, onProgress: (bytes, tokens) => progress.update(bytes, tokens) }, files);
         progress.clear();
-        for (const line of warnings(prepared.manifest, flags.field)) process.stderr.write(`motc: ${line}\n`);
+        for (const line of warnings(prepared.manifest, flags.field, MAX_LINE_BYTES, useColor())) process.stderr.write(`${line}\n`);
         process.stdout.write(summary(prepared.dir, prepared.manifest) + "\n");
       } finally {
         progress.clear();
@@ -78,17 +81,18 @@ export function register(program: Command): void {
 function valSize(text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (value >= 1 && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(`expected a fraction in [0, 1) or a whole number ≥ 1, got '${text}'`);
+    throw new InvalidArgumentError("a fraction in [0, 1) or a whole number >= 1");
   }
   return value;
 }
 
 function splitRule(flags: PrepareFlags): SplitRule {
+  if (flags.val !== undefined && flags.valTail !== undefined) throw new UserError("MOT222", ["--val", "--val-tail"]);
   if (flags.val === undefined) return { method: "tail", val: flags.valTail ?? 0.05, seed: null };
   return flags.val < 1 ? { method: "random", val: flags.val, seed: flags.seed } : { method: "first", val: flags.val, seed: null };
 }
 
-const WARNINGS: Record<SkippedKey, DatasetCode> = {
+const WARNINGS: Record<SkippedKey, MessageCode> = {
   invalid_json: "MOT650",
   missing_field: "MOT651",
   too_long: "MOT652",
@@ -98,10 +102,14 @@ const WARNINGS: Record<SkippedKey, DatasetCode> = {
 };
 
 /** One counted warning per kind of bad input that was skipped or repaired. */
-export function warnings(manifest: DatasetManifest, field: string): string[] {
+export function warnings(manifest: DatasetManifest, field: string, maxLineBytes: number, color = false): string[] {
   return (Object.keys(WARNINGS) as SkippedKey[])
     .filter((key) => manifest.skipped[key] > 0)
-    .map((key) => datasetMessage(WARNINGS[key], [manifest.skipped[key], field]));
+    .map((key) => {
+      const code = WARNINGS[key];
+      const args = [manifest.skipped[key], key === "too_long" ? maxLineBytes : field];
+      return messageLine("motc: ", "warning", code, formatMessage(code, args), color);
+    });
 }
 
 /** The one-line summary: documents, tokens per split, what was skipped. */

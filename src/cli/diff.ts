@@ -13,7 +13,7 @@ import { diffModels, pairModels } from "../review/diff.js";
 import { hasErrors } from "../syntax/diagnostics.js";
 import { UserError } from "../base/errors.js";
 import { readText, writeFileAtomic } from "../base/files.js";
-import { printDiagnostics, selectModel } from "./spec.js";
+import { printDiagnostics, selectModel, specErrors } from "./spec.js";
 
 type DiffFormat = "text" | "markdown" | "json" | "html";
 
@@ -39,7 +39,7 @@ export function register(program: Command): void {
         process.exitCode = runDiff(a, b, options) ? 0 : 1;
       } catch (error) {
         // diff(1) convention: trouble is 2, so that 1 always means "different".
-        if (error instanceof UserError) throw new UserError(error.message, 2);
+        if (error instanceof UserError) throw new UserError(error.code, error.args, { exitCode: 2, hint: error.hint });
         throw error;
       }
     });
@@ -47,8 +47,8 @@ export function register(program: Command): void {
 
 /** Returns whether the compared models are equal. */
 function runDiff(a: string, b: string | undefined, options: DiffOptions): boolean {
-  if (options.model !== undefined && options.models !== undefined) throw new UserError("give --model or --models, not both");
-  if (b === undefined && options.models === undefined) throw new UserError("one spec given: name two models of it with --models X:Y, or give a second spec");
+  if (options.model !== undefined && options.models !== undefined) throw new UserError("MOT224");
+  if (b === undefined && options.models === undefined) throw new UserError("MOT225");
   const left = loadSide(a);
   const right = b === undefined ? left : loadSide(b);
   const pairs = pickModels(left, right, options);
@@ -75,17 +75,14 @@ function loadSide(arg: string): Side {
   const text = readSide(arg);
   const result = checkSpec({ path: arg, text });
   printDiagnostics(result, text);
-  if (hasErrors(result.diagnostics)) {
-    const count = result.diagnostics.filter((d) => d.severity === "error").length;
-    throw new UserError(`${arg}: ${count} error${count === 1 ? "" : "s"}`);
-  }
+  if (hasErrors(result.diagnostics)) throw specErrors(arg, result);
   return { label: arg, result };
 }
 
 function pickModels(left: Side, right: Side, options: DiffOptions): [ModelIR | null, ModelIR | null][] {
   if (options.models !== undefined) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)$/.exec(options.models);
-    if (!match) throw new UserError(`--models expects X:Y (two model names), got '${options.models}'`);
+    if (!match) throw new UserError("MOT220", ["--models", "X:Y (two model names)", options.models]);
     return [[selectModel(left.result, left.label, match[1]), selectModel(right.result, right.label, match[2])]];
   }
   if (options.model !== undefined) {
@@ -108,16 +105,16 @@ function readSide(arg: string): string {
   try {
     git(["rev-parse", "--git-dir"]);
   } catch {
-    throw new UserError(`${arg}: no such file, and not inside a git repository to read a revision from`);
+    throw new UserError("MOT232", [arg]);
   }
   try {
     git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
   } catch {
-    throw new UserError(`${arg}: no git revision '${rev}'`);
+    throw new UserError("MOT233", [arg, rev]);
   }
   try {
     return git(["show", `${rev}:${path}`]);
   } catch {
-    throw new UserError(`${arg}: '${path}' does not exist in revision '${rev}' (paths are from the repository root; use '${rev}:./${path}' for one relative to here)`);
+    throw new UserError("MOT234", [arg, path, rev]);
   }
 }

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option("-w, --write", "rewrite files in place (only those that change)")
     .option("-c, --check", "print the files that are not in canonical form; exit 1 if any")
     .action(async (files: string[], options: FmtOptions) => {
-      if (options.write && options.check) throw new UserError("fmt: --write and --check cannot be used together", 2);
+      if (options.write && options.check) throw new UserError("MOT222", ["--write", "--check"]);
       const { formatSpec } = await import("../syntax/format.js");
       const { hasErrors } = await import("../syntax/diagnostics.js");
       let failed = false;

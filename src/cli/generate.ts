@@ -34,10 +34,10 @@ async function generateCommand(modelPath: string, flags: GenerateFlags): Promise
   const temperature = number(flags.temperature, "--temperature");
   const topK = number(flags.topK, "--top-k");
   const seed = number(flags.seed, "--seed");
-  if (!Number.isInteger(seed)) throw new UserError(`--seed must be a whole number, got '${flags.seed}'`, 2);
-  if (temperature < 0) throw new UserError(`--temperature must be >= 0, got '${flags.temperature}'`, 2);
-  if (!Number.isInteger(topK) || topK < 0) throw new UserError(`--top-k must be a whole number >= 0, got '${flags.topK}'`, 2);
-  if (flags.prompt.length === 0) throw new UserError("empty prompt: --prompt needs some text", 2);
+  if (!Number.isInteger(seed)) throw new UserError("MOT220", ["--seed", "a whole number", flags.seed]);
+  if (temperature < 0) throw new UserError("MOT220", ["--temperature", ">= 0", flags.temperature]);
+  if (!Number.isInteger(topK) || topK < 0) throw new UserError("MOT220", ["--top-k", "a whole number >= 0", flags.topK]);
+  if (flags.prompt.length === 0) throw new UserError("MOT441");
   const { parseProviders, openSession } = await import("../run/session.js");
   const providers = parseProviders(flags.ep);
   const threads = flags.threads === undefined ? undefined : positiveInteger(flags.threads, "--threads");
@@ -65,6 +65,6 @@ async function generateCommand(modelPath: string, flags: GenerateFlags): Promise
 
 function number(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) throw new UserError(`${flag} must be a number, got '${text}'`, 2);
+  if (text.trim() === "" || !Number.isFinite(value)) throw new UserError("MOT220", [flag, "a number", text]);
   return value;
 }

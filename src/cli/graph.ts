@@ -22,7 +22,7 @@ export function register(program: Command): void {
       const model = loadModel(file, options.model);
       const output = options.output ?? join("out", `${model.name}.svg`);
       const format = extname(output).toLowerCase();
-      if (format !== ".svg" && format !== ".html") throw new UserError(`${output}: the output must end in .svg or .html`);
+      if (format !== ".svg" && format !== ".html") throw new UserError("MOT240", [output]);
       const { layoutModel } = await import("../review/graph.js");
       const { renderHtml, renderSvg } = await import("../review/graph-svg.js");
       const graph = await layoutModel(model);

@@ -10,9 +10,10 @@
 // is what the tests use; test/cli/bundle.test.ts holds the two to the same output.
 import { createRequire } from "node:module";
 // commander through require: its ESM wrapper costs ~5 ms of every start.
-const { Command, CommanderError } = createRequire(import.meta.url)("commander") as typeof import("commander");
-import { UserError } from "../base/errors.js";
+const { Command } = createRequire(import.meta.url)("commander") as typeof import("commander");
 import { version } from "../base/version.js";
+import { failure } from "./failure.js";
+import { useColor } from "./io.js";
 
 type CommandModule = { register: (program: InstanceType<typeof Command>) => void };
 
@@ -37,9 +38,9 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command("motc")
     .description("compiler for Mixture-of-Tokens transformer specs (.mot)")
     .version(version, "-V, --version")
-    .showHelpAfterError("(run 'motc --help' for usage)")
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Commander's own error line is not printed: main() prints the coded one (src/cli/failure.ts).
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   const requested = argv[2];
   const names = Object.hasOwn(commands, requested)
     ? [requested]
@@ -51,17 +52,9 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors with 2, like getopt tools.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (error instanceof UserError) {
-      process.stderr.write(`motc: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const detail = process.env.MOTC_DEBUG ? (error as Error)?.stack : (error as Error)?.message ?? String(error);
-    process.stderr.write(`motc: internal error: ${detail}\n(please report this; set MOTC_DEBUG=1 for a stack trace)\n`);
-    return 70;
+    const { text, exitCode } = failure(error, useColor(), Boolean(process.env.MOTC_DEBUG));
+    process.stderr.write(text);
+    return exitCode;
   }
 }
 

@@ -29,7 +29,7 @@ export function register(program: Command): void {
 }
 
 async function runCommand(modelPath: string, flags: RunFlags): Promise<void> {
-  if ((flags.ids === undefined) === (flags.text === undefined)) throw new UserError("give exactly one of --ids or --text", 2);
+  if ((flags.ids === undefined) === (flags.text === undefined)) throw new UserError("MOT221", ["--ids", "--text"]);
   const top = positiveInteger(flags.top, "--top");
   const { parseProviders, openSession } = await import("../run/session.js");
   const { parseIds } = await import("../run/inputs.js");
@@ -41,7 +41,7 @@ async function runCommand(modelPath: string, flags: RunFlags): Promise<void> {
   const { forward, inputLimits, topPredictions } = await import("../run/forward.js");
   const tokenizer = await modelTokenizer(run.info, inputLimits(run).vocab, flags.text !== undefined);
   const batch = given ?? [tokenizer!.encode(flags.text!)];
-  if (batch.length === 1 && batch[0].length === 0) throw new UserError("empty input: give at least one token");
+  if (batch.length === 1 && batch[0].length === 0) throw new UserError("MOT435");
   const result = await forward(run, batch);
   const [sequences, length, vocab] = result.dims;
 
@@ -71,7 +71,7 @@ function tokenText(tokenizer: Tokenizer, id: number): string {
 export async function modelTokenizer(info: ModelInfo, vocab: number | undefined, required: boolean): Promise<Tokenizer | undefined> {
   const { loadTokenizer } = await import("../base/tokenizer.js");
   if (!info.tokenizer) {
-    if (required) throw new UserError(`${info.path}: the model names no tokenizer (no motc.tokenizer metadata); give token ids with --ids`);
+    if (required) throw new UserError("MOT425", [info.path]);
     return undefined;
   }
   try {
@@ -84,6 +84,6 @@ export async function modelTokenizer(info: ModelInfo, vocab: number | undefined,
 
 export function positiveInteger(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UserError(`${flag} must be a whole number >= 1, got '${text}'`, 2);
+  if (!Number.isInteger(value) || value < 1) throw new UserError("MOT220", [flag, "a whole number >= 1", text]);
   return value;
 }

@@ -73,8 +73,8 @@ export function register(program: Command): void {
 
 /** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */
 async function weightsToStartFrom(dir: string, model: ModelIR, out: string, resume: boolean): Promise<Weights> {
-  if (resume) throw new UserError("--resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them");
-  if (resolve(dir) === resolve(out)) throw new UserError(`--resume-from ${dir} is also the output directory: fine-tune into another --out`);
+  if (resume) throw new UserError("MOT515");
+  if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
   const { readCheckpoint } = await import("../train/checkpoint.js");
   const { weights, manifest } = readCheckpoint(dir, model);
   process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
@@ -86,7 +86,7 @@ export function effectiveRecipe(model: ModelIR, flags: Partial<TrainFlags>): Rec
   let base = model.recipe;
   if (!base) {
     if (flags.steps === undefined || flags.batch === undefined || flags.lr === undefined) {
-      throw new UserError(`model '${model.name}' has no train recipe: add 'train ${model.name} { ... }' to the spec, or pass --steps, --batch and --lr`);
+      throw new UserError("MOT501", [model.name]);
     }
     const steps = flags.steps;
     base = {

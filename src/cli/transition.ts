@@ -2,12 +2,13 @@
 // its sparse token-choice twin (src/ir/transition.ts): writes DIR/NAME_tc.mot and
 // the checkpoint DIR/NAME_tc.train/, ready for
 // `motc train DIR/NAME_tc.mot --resume-from DIR/NAME_tc.train`.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { UserError, describeFsError } from "../base/errors.js";
+import { UserError } from "../base/errors.js";
+import { writeFilesAtomic } from "../base/files.js";
 import { positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
@@ -31,17 +32,13 @@ export function register(program: Command): void {
     .option("--capacity <c>", "training capacity factor of each expert (default 1.25)", positiveNumber)
     .action(async (file: string, flags: TransitionFlags) => {
       const model = loadModel(file, flags.model);
-      const motLayers = model.sublayers.filter((l) => l.kind === "mot");
-      if (motLayers.length === 0) throw new UserError(`model '${model.name}' has no mot layer to turn into moe`);
-      const fewest = Math.min(...motLayers.map((l) => l.experts));
-      if (flags.topk !== undefined && flags.topk > fewest) {
-        throw new UserError(`--topk ${flags.topk} exceeds the ${fewest} experts of a mot layer of '${model.name}'`);
-      }
-      const { readCheckpoint, writeCheckpoint } = await import("../train/checkpoint.js");
-      const { transitionModel } = await import("../ir/transition.js");
+      const options = { topk: flags.topk, capacity: flags.capacity };
+      const { checkTransition, transitionModel } = await import("../ir/transition.js");
+      checkTransition(model, options);
+      const { checkpointFiles, readCheckpoint } = await import("../train/checkpoint.js");
       const { modelSpecText } = await import("../review/spec-text.js");
       const { weights, manifest } = readCheckpoint(flags.weights, model);
-      const twin = transitionModel(model, weights, { topk: flags.topk, capacity: flags.capacity });
+      const twin = transitionModel(model, weights, options);
       const name = twin.model.name;
       const text = modelSpecText(twin.model, [
         `${name}: the token-choice twin of '${model.name}' (${file}), made by motc transition`,
@@ -57,27 +54,14 @@ export function register(program: Command): void {
       const out = flags.out ?? join("out", `${name}.transition`);
       const specPath = join(out, `${name}.mot`);
       const checkpointDir = join(out, `${name}.train`);
-      if (existsSync(checkpointDir)) throw new UserError(`${checkpointDir} already exists: remove it or choose another --out`);
-      // All or nothing: both written under temporary names, then renamed; a failure removes both.
-      const temporarySpec = `${specPath}.${process.pid}.tmp`;
-      const temporaryDir = `${checkpointDir}.${process.pid}.tmp`;
-      let renamed = false;
-      try {
-        mkdirSync(out, { recursive: true });
-        writeCheckpoint(temporaryDir, twin.model, 0, twin.weights, {
+      if (existsSync(checkpointDir)) throw new UserError("MOT203", [checkpointDir]);
+      // All or nothing, the spec last: a spec beside a checkpoint means both are complete.
+      writeFilesAtomic([
+        ...checkpointFiles(checkpointDir, twin.model, 0, twin.weights, {
           transition: { from: model.name, spec: file, checkpoint: flags.weights, step: manifest.step, temperatures: twin.folded },
-        });
-        writeFileSync(temporarySpec, text);
-        renameSync(temporaryDir, checkpointDir);
-        renamed = true;
-        renameSync(temporarySpec, specPath);
-      } catch (error) {
-        removeQuietly(temporarySpec);
-        removeQuietly(temporaryDir);
-        if (renamed) removeQuietly(checkpointDir);
-        if (error instanceof UserError) throw error;
-        throw new UserError(`cannot write ${out}: ${describeFsError(error)}`);
-      }
+        }),
+        { path: specPath, chunks: [new TextEncoder().encode(text)] },
+      ]);
       const taus = twin.folded.map((f) => `layers.${f.index} τ=${f.temperature.toPrecision(4)}`).join(", ");
       process.stdout.write(
         `wrote ${specPath} and ${checkpointDir}: ${twin.folded.length} mot layer${twin.folded.length === 1 ? "" : "s"} → ` +
@@ -85,15 +69,6 @@ export function register(program: Command): void {
           `fine-tune: motc train ${specPath} --resume-from ${checkpointDir} --steps N\n`,
       );
     });
-}
-
-/** Cleanup after a failed write (`force` does not cover ENOTDIR: then nothing was written there). */
-function removeQuietly(path: string): void {
-  try {
-    rmSync(path, { recursive: true, force: true });
-  } catch {
-    // nothing to remove
-  }
 }
 
 /** JSON with object keys sorted, so two equal models print the same whatever order their keys were set in. */

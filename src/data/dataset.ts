@@ -3,8 +3,8 @@
 // (across shard boundaries), checking every id against the vocabulary.
 import { closeSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describeFsError } from "../base/errors.js";
-import { datasetError } from "./errors.js";
+import { UserError, describeFsError } from "../base/errors.js";
+
 import { bytesPerToken, readManifest, SPLITS, type DatasetManifest, type SplitName } from "./manifest.js";
 import { readAll } from "./shards.js";
 
@@ -36,9 +36,9 @@ export function openDataset(dir: string): Dataset {
       try {
         size = statSync(path).size;
       } catch (error) {
-        throw datasetError("MOT600", [path, describeFsError(error)]);
+        throw new UserError("MOT201", [path, describeFsError(error)]);
       }
-      if (size !== shard.tokens * width) throw datasetError("MOT622", [dir, shard.file, size, shard.tokens, manifest.dtype]);
+      if (size !== shard.tokens * width) throw new UserError("MOT622", [dir, shard.file, size, shard.tokens, manifest.dtype]);
     }
   }
   const splits = new Map(SPLITS.map((name) => [name, new ShardedTokens(dir, manifest, name)]));
@@ -114,7 +114,7 @@ class ShardedTokens implements TokenSource {
     const vocab = this.manifest.vocab;
     for (let i = 0; i < count; i++) {
       const id = ids[i];
-      if (id >= vocab) throw datasetError("MOT623", [this.dir, position + i, this.name, id, vocab]);
+      if (id >= vocab) throw new UserError("MOT623", [this.dir, position + i, this.name, id, vocab]);
       into[i] = id;
     }
   }
@@ -124,7 +124,7 @@ function openShard(path: string): number {
   try {
     return openSync(path, "r");
   } catch (error) {
-    throw datasetError("MOT600", [path, describeFsError(error)]);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
 }
 

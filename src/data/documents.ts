@@ -12,14 +12,14 @@ import { pipeline, Transform, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { UserError, describeFsError } from "../base/errors.js";
 import { stripBrownTags } from "./brown.js";
-import { datasetError } from "./errors.js";
+
 import type { InputFile } from "./inputs.js";
 import type { Skipped, SourceEntry } from "./manifest.js";
 import { safeByteCut } from "./pieces.js";
 
 /** A text file's pieces are about this long. */
 export const PIECE_BYTES = 1 << 20;
-/** A JSON line longer than this (64 MiB, as MOT607 and MOT652 say) is skipped, counted as too_long. */
+/** A JSON line longer than this is skipped, counted as too_long (with --strict: MOT607). */
 export const MAX_LINE_BYTES = 64 << 20;
 
 /** Part of a document: valid UTF-8 bytes or a string; `last` ends the document. */
@@ -30,6 +30,8 @@ export interface DocumentPiece {
 
 export interface ReadOptions {
   field: string;
+  /** Longer JSON lines are skipped (tests lower it). */
+  maxLineBytes: number;
   strict: boolean;
   skipped: Skipped;
   /** Called with each chunk's size as the file is read (for progress). */
@@ -77,7 +79,7 @@ function readBytes(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw datasetError("MOT600", [file, describeFsError(error)]);
+    throw new UserError("MOT201", [file, describeFsError(error)]);
   }
 }
 
@@ -85,8 +87,8 @@ function readBytes(file: string): Buffer {
 function readFailure(input: InputFile, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (error instanceof UserError || typeof code !== "string") return error; // ours already, or a bug
-  if (code.startsWith("Z_")) return datasetError("MOT603", [input.path, (error as Error).message]);
-  return datasetError("MOT600", [input.path, describeFsError(error)]);
+  if (code.startsWith("Z_")) return new UserError("MOT603", [input.path, (error as Error).message]);
+  return new UserError("MOT201", [input.path, describeFsError(error)]);
 }
 
 /** A plain text file as one document, in pieces of about PIECE_BYTES cut at safe places. */
@@ -106,7 +108,7 @@ async function* textPieces(input: InputFile, body: Readable, options: ReadOption
     held = [bytes.subarray(cut)];
     heldBytes = bytes.length - cut;
   }
-  if (total === 0) throw datasetError("MOT602", [input.path]);
+  if (total === 0) throw new UserError("MOT602", [input.path]);
   yield { content: validText(input, Buffer.concat(held, heldBytes), position, options), last: true };
 }
 
@@ -116,7 +118,7 @@ function validText(input: InputFile, bytes: Buffer, position: { line: number }, 
   if (options.strict) position.line += countByte(bytes, 0x0a, bytes.length);
   if (isUtf8(bytes)) return bytes;
   const { text, replaced } = replaceInvalid(bytes);
-  if (options.strict) throw datasetError("MOT604", [input.path, lineAt + countByte(bytes, 0x0a, firstInvalidByte(bytes, text))]);
+  if (options.strict) throw new UserError("MOT604", [input.path, lineAt + countByte(bytes, 0x0a, firstInvalidByte(bytes, text))]);
   options.skipped.invalid_utf8 += replaced;
   return Buffer.from(text, "utf8");
 }
@@ -166,7 +168,7 @@ async function* jsonLines(input: InputFile, body: Readable, options: ReadOptions
     for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, from)) {
       line += 1;
       const piece = chunk.subarray(from, newline);
-      if (!tooLong && heldBytes + piece.length <= MAX_LINE_BYTES) {
+      if (!tooLong && heldBytes + piece.length <= options.maxLineBytes) {
         const text = record(input, held.length === 0 ? piece : Buffer.concat([...held, piece]), line, options);
         if (text !== undefined) yield { content: text, last: true };
       } else {
@@ -180,10 +182,10 @@ async function* jsonLines(input: InputFile, body: Readable, options: ReadOptions
     if (from < chunk.length && !tooLong) {
       held.push(chunk.subarray(from));
       heldBytes += chunk.length - from;
-      if (heldBytes > MAX_LINE_BYTES) [held, heldBytes, tooLong] = [[], 0, true];
+      if (heldBytes > options.maxLineBytes) [held, heldBytes, tooLong] = [[], 0, true];
     }
   }
-  if (total === 0) throw datasetError("MOT602", [input.path]);
+  if (total === 0) throw new UserError("MOT602", [input.path]);
   if (tooLong) skipLongLine(input, line + 1, options);
   else if (heldBytes > 0) {
     const text = record(input, Buffer.concat(held, heldBytes), line + 1, options);
@@ -192,7 +194,7 @@ async function* jsonLines(input: InputFile, body: Readable, options: ReadOptions
 }
 
 function skipLongLine(input: InputFile, line: number, options: ReadOptions): void {
-  if (options.strict) throw datasetError("MOT607", [input.path, line]);
+  if (options.strict) throw new UserError("MOT607", [input.path, line, options.maxLineBytes]);
   options.skipped.too_long += 1;
 }
 
@@ -202,7 +204,7 @@ function record(input: InputFile, bytes: Buffer, line: number, options: ReadOpti
   if (isUtf8(bytes)) json = bytes.toString("utf8");
   else {
     const repaired = replaceInvalid(bytes);
-    if (options.strict) throw datasetError("MOT604", [input.path, line]);
+    if (options.strict) throw new UserError("MOT604", [input.path, line]);
     options.skipped.invalid_utf8 += repaired.replaced;
     json = repaired.text;
   }
@@ -214,25 +216,25 @@ function record(input: InputFile, bytes: Buffer, line: number, options: ReadOpti
     value = undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    if (options.strict) throw datasetError("MOT605", [input.path, line]);
+    if (options.strict) throw new UserError("MOT605", [input.path, line]);
     options.skipped.invalid_json += 1;
     return undefined;
   }
   const text = Object.hasOwn(value, options.field) ? (value as Record<string, unknown>)[options.field] : undefined;
   if (typeof text !== "string") {
-    if (options.strict) throw datasetError("MOT606", [input.path, line, options.field]);
+    if (options.strict) throw new UserError("MOT606", [input.path, line, options.field]);
     options.skipped.missing_field += 1;
     return undefined;
   }
   if (text === "") {
-    if (options.strict) throw datasetError("MOT609", [`${input.path}:${line}`]);
+    if (options.strict) throw new UserError("MOT609", [input.path, line]);
     options.skipped.empty += 1;
     return undefined;
   }
   // "\ud800" escapes: lone surrogates have no UTF-8; each becomes U+FFFD, counted as invalid text.
   const lone = text.match(LONE_SURROGATE)?.length ?? 0;
   if (lone === 0) return text;
-  if (options.strict) throw datasetError("MOT604", [input.path, line]);
+  if (options.strict) throw new UserError("MOT604", [input.path, line]);
   options.skipped.invalid_utf8 += lone;
   return text.replace(LONE_SURROGATE, "\uFFFD");
 }

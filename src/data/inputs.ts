@@ -6,9 +6,9 @@
 // `.gz` suffix means gzip'd.
 import { readdirSync, statSync, type Stats } from "node:fs";
 import { join, normalize } from "node:path";
-import { describeFsError } from "../base/errors.js";
+import { UserError, describeFsError } from "../base/errors.js";
 import { BROWN, brownFiles } from "./brown.js";
-import { datasetError } from "./errors.js";
+
 
 export type InputFormat = "text" | "jsonl" | "brown";
 
@@ -32,7 +32,7 @@ export function listInputs(inputs: readonly string[]): InputFile[] {
     const stats = statOf(path);
     if (!stats.isDirectory()) return [inputFile(path, stats)];
     const files = walk(path);
-    if (files.length === 0) throw datasetError("MOT601", [path]);
+    if (files.length === 0) throw new UserError("MOT601", [path]);
     return files;
   });
 }
@@ -42,7 +42,7 @@ function walk(dir: string): InputFile[] {
   try {
     names = readdirSync(dir);
   } catch (error) {
-    throw datasetError("MOT600", [dir, describeFsError(error)]);
+    throw new UserError("MOT201", [dir, describeFsError(error)]);
   }
   // Code-unit order, not the locale's: the same on every machine.
   return names
@@ -67,6 +67,6 @@ function statOf(path: string): Stats {
   try {
     return statSync(path);
   } catch (error) {
-    throw datasetError("MOT600", [path, describeFsError(error)]);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
 }

@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeFsError } from "../base/errors.js";
+import { UserError, describeFsError } from "../base/errors.js";
 import { GPT2_END_OF_TEXT, GPT2_VOCAB, type TokenizerName } from "../base/tokenizer.js";
-import { datasetError } from "./errors.js";
+
 
 export const MANIFEST = "manifest.json";
 export const DATASET_FORMAT = "motc-dataset";
@@ -115,20 +115,20 @@ export function readManifest(dir: string): { manifest: DatasetManifest; fingerpr
   try {
     text = readFileSync(join(dir, MANIFEST), "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw datasetError("MOT620", [dir]);
-    throw datasetError("MOT600", [join(dir, MANIFEST), describeFsError(error)]);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new UserError("MOT620", [dir]);
+    throw new UserError("MOT201", [join(dir, MANIFEST), describeFsError(error)]);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw datasetError("MOT621", [dir, "not valid JSON"]);
+    throw new UserError("MOT621", [dir, "not valid JSON"]);
   }
   return { manifest: checkManifest(dir, parsed), fingerprint: fingerprintOf(text) };
 }
 
 function checkManifest(dir: string, value: unknown): DatasetManifest {
-  const bad = (why: string) => datasetError("MOT621", [dir, why]);
+  const bad = (why: string) => new UserError("MOT621", [dir, why]);
   const m = value as DatasetManifest;
   if (typeof m !== "object" || m === null || m.format !== DATASET_FORMAT) throw bad(`format is not "${DATASET_FORMAT}"`);
   if (m.version !== 1) throw bad(`version ${String(m.version)}`);

@@ -8,9 +8,9 @@ import { setImmediate } from "node:timers/promises";
 import { UserError, describeFsError } from "../base/errors.js";
 import { tokenizerNamed, type Tokenizer, type TokenizerName } from "../base/tokenizer.js";
 import { Random } from "../ir/random.js";
-import { readDocuments } from "./documents.js";
+import { MAX_LINE_BYTES, readDocuments } from "./documents.js";
 import { pieceEncoder } from "./encode.js";
-import { datasetError } from "./errors.js";
+
 import { listInputs, type InputFile } from "./inputs.js";
 import {
   DATASET_FORMAT, MANIFEST, dtypeFor, fingerprintOf, manifestText, noneSkipped,
@@ -28,6 +28,8 @@ export interface PrepareOptions {
   strict: boolean;
   force: boolean;
   shardTokens?: number;
+  /** JSON lines longer than this are skipped (default MAX_LINE_BYTES, 64 MiB). */
+  maxLineBytes?: number;
   /** Aborting stops at the next piece of input and removes everything written. */
   signal?: AbortSignal;
   /** Told of each chunk of input read (its bytes on disk) and the tokens written so far. */
@@ -65,10 +67,10 @@ export async function prepareDataset(options: PrepareOptions, inputs = inputsOf(
     commit(temporary, options.out);
     return { dir: options.out, manifest, fingerprint: fingerprintOf(text) };
   } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
+    removeQuietly(temporary);
     // A file-system call of this module (mkdir, rename) failed: say so in one line.
     if (!(error instanceof UserError) && typeof (error as NodeJS.ErrnoException)?.code === "string") {
-      throw datasetError("MOT612", [options.out, describeFsError(error)]);
+      throw new UserError("MOT202", [options.out, describeFsError(error)]);
     }
     throw error;
   }
@@ -80,7 +82,7 @@ async function writeShards(dir: string, inputs: readonly InputFile[], tokenizer:
   const writers: Writers = { train: new ShardWriter(dir, "train", dtype, shardTokens), val: new ShardWriter(dir, "val", dtype, shardTokens) };
   try {
     const { documents, sources, skipped } = await writeDocuments(inputs, tokenizer, writers, options);
-    if (documents === 0) throw datasetError("MOT608", [describeSkipped(skipped)]);
+    if (documents === 0) throw new UserError("MOT608", [describeSkipped(skipped)]);
     const splits = await finishSplits(dir, writers, tokenizer.endOfText, dtype, documents, options.split);
     return {
       format: DATASET_FORMAT,
@@ -110,6 +112,7 @@ async function writeDocuments(inputs: readonly InputFile[], tokenizer: Tokenizer
   const sources: SourceEntry[] = [];
   const readOptions = {
     field: options.field,
+    maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
     strict: options.strict,
     skipped,
     onBytes: (bytes: number) => options.onProgress?.(bytes, writers.train.tokens + writers.val.tokens),
@@ -126,7 +129,7 @@ async function writeDocuments(inputs: readonly InputFile[], tokenizer: Tokenizer
         await setImmediate();
         yielded = performance.now();
       }
-      if (options.signal?.aborted) throw datasetError("MOT617", [options.out], 130);
+      if (options.signal?.aborted) throw new UserError("MOT617", [options.out]);
       writer ??= writers[splitOf(documents)];
       encode(piece.content, (ids) => writer!.write(ids));
       if (piece.last) {
@@ -150,8 +153,8 @@ async function finishSplits(dir: string, writers: Writers, eot: number, dtype: T
   }
   const val = await writers.val.finish();
   const flag = `${rule.method === "tail" ? "--val-tail" : "--val"} ${rule.val}`;
-  if (train.tokens === 0) throw datasetError("MOT614", [flag, val.tokens]);
-  if (val.tokens === 0 && rule.val > 0) throw datasetError("MOT613", [flag, counted(documents, "document"), train.tokens]);
+  if (train.tokens === 0) throw new UserError("MOT614", [flag, val.tokens]);
+  if (val.tokens === 0 && rule.val > 0) throw new UserError("MOT613", [flag, counted(documents, "document"), train.tokens]);
   return { train, val };
 }
 
@@ -183,12 +186,12 @@ function describeSkipped(skipped: Record<string, number>): string {
 /** DIR may be absent or an empty directory; one holding a dataset is replaced only with --force. */
 function checkOutput(out: string, force: boolean): void {
   if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw datasetError("MOT611", [out]);
+  if (!statSync(out).isDirectory()) throw new UserError("MOT611", [out]);
   if (existsSync(join(out, MANIFEST))) {
-    if (!force) throw datasetError("MOT610", [out]);
+    if (!force) throw new UserError("MOT610", [out]);
     return;
   }
-  if (readdirSync(out).length > 0) throw datasetError("MOT611", [out]);
+  if (readdirSync(out).length > 0) throw new UserError("MOT611", [out]);
 }
 
 function commit(temporary: string, out: string): void {
@@ -205,11 +208,20 @@ function commit(temporary: string, out: string): void {
 /** DIR.tmp-PID and DIR.old-PID left behind by a run that was killed (its pid is gone). */
 function removeStale(out: string): void {
   const parent = dirname(out);
-  if (!existsSync(parent)) return;
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) return;
   const pattern = new RegExp(`^${escape(basename(out))}\\.(tmp|old)-(\\d+)$`);
   for (const name of readdirSync(parent)) {
     const match = pattern.exec(name);
     if (match && !alive(Number(match[2]))) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** Cleanup on the way out of a failure: the failure is what the user needs to hear of. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // nothing was made there
   }
 }
 

@@ -8,7 +8,7 @@ import { endianness } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { UserError, describeFsError } from "../base/errors.js";
-import { datasetError } from "./errors.js";
+
 import { bytesPerToken, type ShardEntry, type SplitEntry, type SplitName, type TokenDtype } from "./manifest.js";
 
 /** The default bound on a shard: 64 Mi tokens (128 MiB of uint16). */
@@ -141,7 +141,7 @@ export class ShardWriter {
     const entry = {
       done: done.then(
         () => undefined,
-        (error: unknown) => void (this.failure ??= error instanceof UserError ? error : datasetError("MOT612", [this.dir, describeFsError(error)])),
+        (error: unknown) => void (this.failure ??= error instanceof UserError ? error : new UserError("MOT202", [this.dir, describeFsError(error)])),
       ).finally(() => {
         this.inFlight.splice(this.inFlight.indexOf(entry), 1);
         this.inFlightBytes -= bytes;
@@ -157,7 +157,7 @@ async function writeAt(fd: number, bytes: Uint8Array, position: number, path: st
   try {
     for (let done = 0; done < bytes.length; ) done += (await writeAsync(fd, bytes, done, bytes.length - done, position + done)).bytesWritten;
   } catch (error) {
-    throw datasetError("MOT612", [path, describeFsError(error)]);
+    throw new UserError("MOT202", [path, describeFsError(error)]);
   }
 }
 
@@ -225,7 +225,7 @@ function openOrFail(path: string, flags: string): number {
   try {
     return openSync(path, flags);
   } catch (error) {
-    throw datasetError("MOT612", [path, describeFsError(error)]);
+    throw new UserError("MOT202", [path, describeFsError(error)]);
   }
 }
 
@@ -233,7 +233,7 @@ function openOrFail(path: string, flags: string): number {
 export function readAll(fd: number, into: Uint8Array, length: number, position: number, path: string): void {
   for (let done = 0; done < length; ) {
     const got = readSync(fd, into, done, length - done, position + done);
-    if (got === 0) throw datasetError("MOT600", [path, "the file is shorter than its manifest says"]);
+    if (got === 0) throw new UserError("MOT201", [path, "the file is shorter than its manifest says"]);
     done += got;
   }
 }

@@ -23,6 +23,16 @@ export function initialValue(spec: ParamSpec, seed: number): Float32Array {
       for (let i = 0; i < values.length; i++) values[i] = random.normal() * init.std;
       break;
     }
+    case "truncated_normal": {
+      // Redrawn while outside the bound: the truncated normal's density, drawn in order.
+      const random = new Random(seed, spec.name);
+      for (let i = 0; i < values.length; i++) {
+        let value = random.normal() * init.std;
+        while (Math.abs(value) > init.bound) value = random.normal() * init.std;
+        values[i] = value;
+      }
+      break;
+    }
   }
   return values;
 }

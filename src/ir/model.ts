@@ -7,6 +7,19 @@ export type NormKind = "layernorm" | "rmsnorm";
 export type PositionKind = "learned" | "sinusoidal" | "none";
 export type Activation = "relu" | "gelu";
 
+/**
+ * How a layer's matrices start (SEMANTICS.md, "Initialisation"):
+ * - `normal(std)`: N(0, std²), GPT-2's scheme — the matrix that writes into the
+ *   residual stream gets std / √(sublayers) instead;
+ * - `fan_in(scale)`: the Mixture-of-Tokens paper's code (llm-random,
+ *   `truncated_normal`): N(0, scale / fan_in) truncated to [−2·scale, 2·scale],
+ *   fan_in being the matrix's input width.
+ */
+export type InitScheme = { kind: "normal"; std: number } | { kind: "fan_in"; scale: number };
+
+/** The model key `init`'s default: GPT-2's N(0, 0.02²). */
+export const DEFAULT_INIT = { kind: "normal", std: 0.02 } as const satisfies InitScheme;
+
 /** MoT temperature τ: a constant, or `log_temp` learned from `ln(init)`. */
 export type Temperature = { kind: "fixed"; value: number } | { kind: "learnable"; init: number };
 
@@ -69,6 +82,8 @@ export interface ModelIR {
   norm: NormKind;
   normEps: number;
   dropout: number;
+  /** The model key `init`: the embedding's and head's, and the default of every sublayer without its own. */
+  init: InitScheme;
   position: PositionKind;
   sublayers: Sublayer[];
   tiedHead: boolean;

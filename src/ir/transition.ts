@@ -2,7 +2,8 @@
 // twin (the paper's "transition tuning"). Every `mot` sublayer becomes a
 // `moe(routing = token_choice)` with the same experts, the controller as the
 // router and w1/w2 carried over; everything else — and every other weight — is
-// unchanged. Pure: model and weights in, model and weights out.
+// unchanged. Pure: model and weights in, model and weights out; a model that
+// cannot be transitioned is a UserError (checkTransition).
 //
 // The temperature is folded into the router: router = controller / τ. MoT's
 // weights are softmax(h @ controller / τ) over a group's rows; token choice's are
@@ -12,6 +13,7 @@
 // experts (argmax is unchanged by τ anyway) and keeps the expert probabilities as
 // sharp as the trained mixing weights were, instead of as soft as the raw
 // controller logits. Dropping τ would multiply every router logit by τ at once.
+import { UserError } from "../base/errors.js";
 import type { Weights } from "./init.js";
 import type { MixtureOfExpertsLayer } from "./layers/moe.js";
 import type { MixtureOfTokensLayer } from "./layers/mot.js";
@@ -35,7 +37,20 @@ export interface Transitioned {
   folded: { index: number; temperature: number }[];
 }
 
+/**
+ * Refuses what has no twin: a model without a mot layer (MOT550), or more
+ * experts per token than a mot layer has (MOT551). transitionModel checks this
+ * itself; the CLI calls it first, to fail before reading a checkpoint.
+ */
+export function checkTransition(model: ModelIR, options: TransitionOptions = {}): void {
+  const motLayers = model.sublayers.filter((l): l is MixtureOfTokensLayer => l.kind === "mot");
+  if (motLayers.length === 0) throw new UserError("MOT550", [model.name]);
+  const fewest = Math.min(...motLayers.map((l) => l.experts));
+  if (options.topk !== undefined && options.topk > fewest) throw new UserError("MOT551", [options.topk, fewest, model.name]);
+}
+
 export function transitionModel(model: ModelIR, weights: Weights, options: TransitionOptions = {}): Transitioned {
+  checkTransition(model, options);
   const topk = options.topk ?? 1;
   const capacity = options.capacity ?? 1.25;
   const auxLoss = options.auxLoss ?? 0.01;
@@ -50,6 +65,7 @@ export function transitionModel(model: ModelIR, weights: Weights, options: Trans
       expertSize: layer.expertSize,
       activation: layer.activation,
       auxLoss,
+      init: layer.init,
     } satisfies MixtureOfExpertsLayer,
   );
   // The recipe's `temp` schedule anneals MoT temperatures; the twin has none.

@@ -58,7 +58,7 @@ export function lowerToOnnx(model: ModelIR, weights: Weights, options: OnnxOptio
 export function lowerToOnnxFiles(model: ModelIR, weights: Weights, options: OnnxOptions = {}): SerializedModel {
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new UserError(`opset ${opset} is not supported (motc writes opsets ${MIN_OPSET} to ${MAX_OPSET})`);
+    throw new UserError("MOT400", [opset, MIN_OPSET, MAX_OPSET]);
   }
   const graph = buildGraph(options.noMix ? withoutMixing(model, options.noMix) : model, weights, opset, options);
   return serializeModel(graph, { irVersion: irVersionFor(opset), opset, producerVersion: version, metadata: metadata(model, options) }, options);
@@ -70,10 +70,10 @@ export function buildGraph(model: ModelIR, weights: Weights, opset: number, opti
   const attention = attentionLayers(model);
   let pastLength: string | undefined;
   if (options.kvCache) {
-    if (attention.length === 0) throw new UserError(`model '${model.name}' has no attention layer, so it has no KV cache`);
+    if (attention.length === 0) throw new UserError("MOT401", [model.name]);
     // Decoding one token at a time is only the full-sequence model when no position sees later ones.
     const bidirectional = attention.find((layer) => !layer.causal);
-    if (bidirectional) throw new UserError(`--kv-cache needs causal attention, but layers.${bidirectional.index} has causal = false`);
+    if (bidirectional) throw new UserError("MOT402", [bidirectional.index]);
     attention.forEach((layer, n) => {
       for (const part of ["key", "value"]) {
         b.input(`past_key_values.${n}.${part}`, DataType.FLOAT, ["batch_size", layer.heads, "past_sequence_length", layer.headDim]);
@@ -105,9 +105,9 @@ function addParameters(b: GraphBuilder, model: ModelIR, weights: Weights, fp16: 
   const values = new Map<string, string>();
   for (const spec of parameterTable(model)) {
     const data = weights.get(spec.name);
-    if (!data) throw new UserError(`no weights for parameter '${spec.name}'`);
+    if (!data) throw new UserError("MOT320", [spec.name]);
     if (data.length !== paramCount(spec.shape)) {
-      throw new UserError(`parameter '${spec.name}' has ${data.length} values but shape [${spec.shape}] needs ${paramCount(spec.shape)}`);
+      throw new UserError("MOT321", [spec.name, data.length, String(spec.shape), paramCount(spec.shape)]);
     }
     if (fp16) {
       const half = toFloat16(data);

@@ -5,7 +5,7 @@
 import { modelCost, type PartCost } from "../ir/cost.js";
 import { SUBLAYER_KINDS, kindOf } from "../ir/layers/index.js";
 import { formatNumber, type ParamRole, type Value } from "../ir/layers/kind.js";
-import type { ModelIR, Recipe, Sublayer } from "../ir/model.js";
+import type { InitScheme, ModelIR, Recipe, Sublayer } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 
 export type { CallValue, Value } from "../ir/layers/kind.js";
@@ -93,6 +93,7 @@ export function describeModel(model: ModelIR): ModelDescription {
       norm: model.norm,
       norm_eps: model.normEps,
       dropout: model.dropout,
+      init: initValue(model.init),
     },
     embed: part("embed", "embed", "embed", { position: model.position }, model.dModel),
     sublayers: model.sublayers.map((layer) =>
@@ -106,7 +107,12 @@ export function describeModel(model: ModelIR): ModelDescription {
 
 /** A sublayer's arguments as LANGUAGE.md's layer table lists them, every default filled in. */
 export function sublayerArgs(layer: Sublayer): Record<string, Value> {
-  return kindOf(layer).describe(layer);
+  return { ...kindOf(layer).describe(layer), init: initValue(layer.init) };
+}
+
+/** `normal(std = 0.02)`, `fan_in(scale = 1)` */
+export function initValue(init: InitScheme): Value {
+  return init.kind === "normal" ? { call: "normal", args: { std: init.std } } : { call: "fan_in", args: { scale: init.scale } };
 }
 
 function recipeKeys(recipe: Recipe): Record<string, Value> {

@@ -37,7 +37,7 @@ export function cacheShapes(run: RunSession): CacheShape[] | undefined {
     const heads = typeof shape[1] === "number" ? shape[1] : metadataNumber(run, "motc.heads", n);
     const headDim = typeof shape[3] === "number" ? shape[3] : metadataNumber(run, "motc.head_dim", n);
     if (heads === undefined || headDim === undefined) {
-      throw new UserError(`${run.info.path}: past_key_values.${n}.key has no static heads/head_dim and the model's metadata does not say`);
+      throw new UserError("MOT422", [run.info.path, n]);
     }
     shapes.push({ heads, headDim });
   }
@@ -72,7 +72,7 @@ export async function emptyCache(shapes: readonly CacheShape[], batch: number): 
  */
 export async function forward(run: RunSession, batch: Batch, past?: CacheLayer[]): Promise<ForwardResult> {
   if (!run.session.inputNames.includes("input_ids")) {
-    throw new UserError(`${run.info.path}: not a language model motc can run (inputs: ${run.session.inputNames.join(", ")}; expected input_ids int64 [batch, sequence])`);
+    throw new UserError("MOT420", [run.info.path, run.session.inputNames.join(", ")]);
   }
   const limits = inputLimits(run);
   const pastLength = past && past.length > 0 ? Number(past[0].key.dims[2]) : 0;
@@ -88,17 +88,17 @@ export async function forward(run: RunSession, batch: Batch, past?: CacheLayer[]
       feeds[`past_key_values.${n}.value`] = layer.value;
     });
   } else if (past) {
-    throw new UserError(`${run.info.path}: this model has no KV cache inputs; compile it with --kv-cache`);
+    throw new UserError("MOT423", [run.info.path]);
   }
   let outputs: InferenceSession.ReturnType;
   try {
     outputs = await run.session.run(feeds);
   } catch (error) {
-    throw new UserError(`${run.info.path}: onnxruntime failed: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+    throw new UserError("MOT424", [run.info.path, (error instanceof Error ? error.message : String(error)).split("\n")[0]]);
   }
   const logits = outputs.logits;
   if (!logits || logits.type !== "float32" || logits.dims.length !== 3) {
-    throw new UserError(`${run.info.path}: the model has no float32 'logits' output of shape [batch, sequence, vocab]`);
+    throw new UserError("MOT421", [run.info.path]);
   }
   const result: ForwardResult = { logits: logits.data as Float32Array, dims: logits.dims as [number, number, number] };
   if (shapes) {

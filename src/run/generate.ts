@@ -31,12 +31,12 @@ export interface Generation {
 /** Generates after `prompt` with the KV cache. The model must be in decoder form (--kv-cache). */
 export async function generate(run: RunSession, prompt: readonly number[], options: GenerateOptions): Promise<Generation> {
   if (!cacheShapes(run)) {
-    throw new UserError(`${run.info.path}: generate needs a model compiled with --kv-cache (this one has no past_key_values inputs); run 'motc compile SPEC --kv-cache'`);
+    throw new UserError("MOT440", [run.info.path]);
   }
-  if (prompt.length === 0) throw new UserError("empty prompt: give at least one token of text");
+  if (prompt.length === 0) throw new UserError("MOT442");
   const { context } = inputLimits(run);
   if (context !== undefined && prompt.length > context) {
-    throw new UserError(`the prompt is ${prompt.length} tokens, longer than the model's context of ${context}`);
+    throw new UserError("MOT443", [prompt.length, context]);
   }
   const sampler = new Sampler(options);
   const ids: number[] = [];
@@ -66,8 +66,8 @@ export class Sampler {
   private readonly random: Random;
 
   constructor(private readonly options: SamplingOptions) {
-    if (!(options.temperature >= 0) || !Number.isFinite(options.temperature)) throw new UserError(`temperature must be >= 0, got ${options.temperature}`);
-    if (!Number.isInteger(options.topK) || options.topK < 0) throw new UserError(`top-k must be a whole number >= 0, got ${options.topK}`);
+    if (!(options.temperature >= 0) || !Number.isFinite(options.temperature)) throw new UserError("MOT220", ["temperature", ">= 0", options.temperature]);
+    if (!Number.isInteger(options.topK) || options.topK < 0) throw new UserError("MOT220", ["top-k", "a whole number >= 0", options.topK]);
     this.random = new Random(options.seed, "generate");
   }
 

@@ -1,6 +1,7 @@
 // Token ids from the user, checked before they reach onnxruntime (whose own
 // errors for a bad Gather index or a ragged batch are neither clear nor safe).
 import { UserError } from "../base/errors.js";
+import { counted } from "../base/messages.js";
 
 /** A batch of token-id sequences, all the same length. */
 export type Batch = number[][];
@@ -17,15 +18,16 @@ export function parseIds(json: string): Batch {
   try {
     value = JSON.parse(json);
   } catch {
-    throw new UserError(`--ids is not valid JSON: ${truncate(json)}`);
+    throw new UserError("MOT430", [truncate(json)]);
   }
-  if (!Array.isArray(value) || value.length === 0) throw new UserError("--ids must be a non-empty JSON array of token ids, or an array of such arrays");
-  const batch = value.every((row) => Array.isArray(row)) ? (value as unknown[][]) : [value];
+  if (!Array.isArray(value) || value.length === 0) throw new UserError("MOT431");
+  const arrays = value.filter((row) => Array.isArray(row)).length;
+  if (arrays > 0 && arrays < value.length) throw new UserError("MOT432");
+  const batch = arrays > 0 ? (value as unknown[][]) : [value];
   for (const [b, row] of batch.entries()) {
-    if (!Array.isArray(row)) throw new UserError("--ids mixes ids and arrays: give one array of ids, or an array of arrays");
     for (const [t, id] of row.entries()) {
       if (typeof id !== "number" || !Number.isInteger(id)) {
-        throw new UserError(`--ids: sequence ${b}, position ${t}: ${JSON.stringify(id)} is not an integer token id`);
+        throw new UserError("MOT433", [b, t, JSON.stringify(id)]);
       }
     }
   }
@@ -34,22 +36,22 @@ export function parseIds(json: string): Batch {
 
 /** Checks shape and range; throws a UserError naming the first offending position. */
 export function validateBatch(batch: Batch, limits: InputLimits): void {
-  if (batch.length === 0) throw new UserError("no sequences to run");
+  if (batch.length === 0) throw new UserError("MOT434");
   const length = batch[0].length;
-  if (length === 0) throw new UserError("empty sequence: give at least one token");
+  if (length === 0) throw new UserError("MOT435");
   for (const [b, row] of batch.entries()) {
     if (row.length !== length) {
-      throw new UserError(`ragged batch: sequence ${b} has ${row.length} token${row.length === 1 ? "" : "s"} but sequence 0 has ${length} (all must be the same length)`);
+      throw new UserError("MOT436", [b, counted(row.length, "token"), length]);
     }
   }
   if (limits.context !== undefined && length > limits.context) {
-    throw new UserError(`sequence of ${length} tokens is longer than the model's context of ${limits.context}`);
+    throw new UserError("MOT437", [length, limits.context]);
   }
   for (const [b, row] of batch.entries()) {
     for (const [t, id] of row.entries()) {
       if (id < 0 || (limits.vocab !== undefined && id >= limits.vocab)) {
         const range = limits.vocab === undefined ? "ids must be >= 0" : `the vocabulary is [0, ${limits.vocab})`;
-        throw new UserError(`token id ${id} at sequence ${b}, position ${t} is out of range (${range})`);
+        throw new UserError("MOT438", [id, b, t, range]);
       }
     }
   }

@@ -35,10 +35,10 @@ export function readModelInfo(path: string): ModelInfo {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new UserError(`${path}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
   try {
-    if (fstatSync(fd).isDirectory()) throw new UserError(`${path}: is a directory`);
+    if (fstatSync(fd).isDirectory()) throw new UserError("MOT201", [path, "is a directory"]);
     const metadata = scanMetadata(new FileReader(fd, fstatSync(fd).size), path);
     return describe(path, metadata);
   } finally {
@@ -67,10 +67,10 @@ function describe(path: string, metadata: Map<string, string>): ModelInfo {
 
 /** Walks the top-level fields of a ModelProto, decoding only metadata_props. */
 function scanMetadata(reader: FileReader, path: string): Map<string, string> {
-  const corrupt = (why: string) => new UserError(`${path}: not a valid ONNX model (${why} at byte ${reader.position})`);
+  const corrupt = (why: string) => new UserError("MOT410", [path, `${why} at byte ${reader.position}`]);
   const metadata = new Map<string, string>();
   let sawGraph = false;
-  if (reader.size === 0) throw new UserError(`${path}: not a valid ONNX model (empty file)`);
+  if (reader.size === 0) throw new UserError("MOT410", [path, "empty file"]);
   while (reader.position < reader.size) {
     const key = reader.varint();
     if (key === undefined) throw corrupt("truncated field header");
@@ -104,7 +104,7 @@ function scanMetadata(reader: FileReader, path: string): Map<string, string> {
     }
     if (reader.position > reader.size) throw corrupt("truncated field");
   }
-  if (!sawGraph) throw new UserError(`${path}: not a valid ONNX model (no graph)`);
+  if (!sawGraph) throw new UserError("MOT410", [path, "no graph"]);
   return metadata;
 }
 

@@ -37,10 +37,10 @@ export interface RunSession {
 /** Parses `--ep cuda,webgpu,cpu`; an unknown name is a usage error (exit 2). */
 export function parseProviders(list: string): ProviderName[] {
   const names = list.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
-  if (names.length === 0) throw new UserError(`--ep needs at least one provider (known: ${EXECUTION_PROVIDERS.join(", ")})`, 2);
+  if (names.length === 0) throw new UserError("MOT412", [EXECUTION_PROVIDERS.join(", ")]);
   for (const name of names) {
     if (!(EXECUTION_PROVIDERS as readonly string[]).includes(name)) {
-      throw new UserError(`unknown execution provider '${name}' in --ep (known: ${EXECUTION_PROVIDERS.join(", ")})`, 2);
+      throw new UserError("MOT413", [name, EXECUTION_PROVIDERS.join(", ")]);
     }
   }
   return [...new Set(names)] as ProviderName[];
@@ -99,11 +99,12 @@ export async function openSession(path: string, options: SessionOptions = {}): P
     } catch (error) {
       const reason = firstLine(error);
       // A model the CPU provider cannot load is broken, not a provider problem.
-      if (provider === "cpu") throw new UserError(`${path}: onnxruntime cannot load it: ${reason}`);
+      if (provider === "cpu") throw new UserError("MOT411", [path, reason]);
       fallbacks.push({ provider, reason: shortReason(reason) });
     }
   }
-  throw new UserError(`${path}: no execution provider could run it (${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`);
+  // cpu is always tried, last, and either opens the model or throws MOT411 above.
+  throw new Error(`no execution provider opened ${path} (${fallbacks.map((f) => `${f.provider}: ${f.reason}`).join("; ")})`);
 }
 
 export function fallbackNotice(fallbacks: RunSession["fallbacks"], provider: ProviderName): string {

@@ -1,11 +1,11 @@
 // One diagnostic shape and one formatter for every phase (after esbuild's
 // logger): file:line:col, a stable code, the message, the source line, a caret
 // under the span, and a hint.
-import { messages, type MessageCode, type Severity } from "../base/messages.js";
+import { formatMessage, messageLine, severityOf, type DiagnosticCode, type MessageArgument, type Severity } from "../base/messages.js";
 import type { SourceFile, Span } from "./span.js";
 
 export interface Diagnostic {
-  code: MessageCode;
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   span?: Span;
@@ -14,14 +14,12 @@ export interface Diagnostic {
 }
 
 export function diagnostic(
-  code: MessageCode,
-  args: (string | number)[],
+  code: DiagnosticCode,
+  args: readonly MessageArgument[],
   span?: Span,
   hint?: string,
 ): Diagnostic {
-  const { severity, text } = messages[code];
-  const message = text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
-  return { code, severity, message, span, hint };
+  return { code, severity: severityOf(code), message: formatMessage(code, args), span, hint };
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
@@ -46,9 +44,8 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
  */
 export function formatDiagnostic(d: Diagnostic, source?: SourceFile, color = false): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const label = d.severity === "error" ? paint("1;31", "error") : paint("1;33", "warning");
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
-  const lines = [`${paint("1", where)}${label} ${d.code}: ${d.message}`];
+  const lines = [messageLine(where, d.severity, d.code, d.message, color)];
   if (d.span && source) {
     const text = lineAt(source.text, d.span.line);
     const gutter = String(d.span.line).length;

@@ -50,11 +50,11 @@ export function tfjsArtifact(model: ModelIR, weights: Weights, specText: string,
 export function loadTfjsArtifact(tf: typeof tfjs, dir: string): { model: ModelIR; graph: TrainingGraph } {
   const json = readJson(join(dir, "model.json"));
   if (json.format !== ARTIFACT_FORMAT || !json.modelTopology?.spec || !Array.isArray(json.weightsManifest)) {
-    throw new UserError(`${dir}: not a motc tfjs artifact (model.json has no motc topology)`);
+    throw new UserError("MOT310", [dir]);
   }
   const checked = checkSpec({ path: `${dir}/model.json#spec`, text: json.modelTopology.spec });
   const model = checked.models.find((m) => m.name === json.modelTopology.model);
-  if (!model) throw new UserError(`${dir}: its spec does not define a clean model '${json.modelTopology.model}'`);
+  if (!model) throw new UserError("MOT311", [dir, json.modelTopology.model]);
 
   const weights: Weights = new Map();
   for (const group of json.weightsManifest) {
@@ -67,7 +67,7 @@ export function loadTfjsArtifact(tf: typeof tfjs, dir: string): { model: ModelIR
     }
   }
   for (const spec of parameterTable(model)) {
-    if (!weights.has(spec.name)) throw new UserError(`${dir}: the artifact has no weights for '${spec.name}'`);
+    if (!weights.has(spec.name)) throw new UserError("MOT312", [dir, spec.name]);
   }
   return { model, graph: createTrainingGraph(tf, model, weights) };
 }
@@ -76,7 +76,7 @@ function readJson(path: string): ArtifactJson {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as ArtifactJson;
   } catch (error) {
-    throw new UserError(`${path}: ${error instanceof SyntaxError ? "not valid JSON" : describeFsError(error)}`);
+    throw error instanceof SyntaxError ? new UserError("MOT313", [path]) : new UserError("MOT201", [path, describeFsError(error)]);
   }
 }
 
@@ -84,6 +84,6 @@ function readBytes(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new UserError(`${path}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [path, describeFsError(error)]);
   }
 }

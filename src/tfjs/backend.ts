@@ -38,8 +38,8 @@ export async function selectBackend(preference: BackendPreference, log: (line: s
       if (preference === "auto") log(`tfjs backend ${name} unavailable: ${reason}; trying the next`);
     }
   }
-  if (preference !== "auto") throw new UserError(`tfjs backend ${failures[0]} (--backend auto takes the first that starts)`);
-  throw new UserError(`no tfjs backend could start (${failures.join("; ")})`);
+  if (preference !== "auto") throw new UserError("MOT540", [failures[0]]);
+  throw new UserError("MOT541", [failures.join("; ")]);
 }
 
 const STARTERS: Record<(typeof AUTO_ORDER)[number], Starter> = {

@@ -3,12 +3,12 @@
 //                          params: [{ name, shape, dtype: "float32", offset, length }], ... }
 //   DIR/weights.bin      the tensors, little-endian float32, row-major, concatenated
 //                        in parameter-table order; offset/length in bytes.
-// Both files are written through a temporary file and a rename; the manifest is
+// Both files are written to temporary names, then renamed; the manifest is
 // renamed last, so a checkpoint whose manifest exists is complete.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
-import { writeFileAtomic } from "../base/files.js";
+import { writeFilesAtomic, type FileChunks } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
@@ -35,36 +35,44 @@ export const MANIFEST = "checkpoint.json";
 export const WEIGHTS = "weights.bin";
 
 export function writeCheckpoint(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): void {
+  writeFilesAtomic(checkpointFiles(dir, model, step, weights, extra));
+}
+
+/**
+ * A checkpoint's two files as they would be written, the manifest last: for
+ * writeFilesAtomic, alone or together with other files (motc transition writes
+ * a spec beside it). The tensors are views of `weights`, not copies.
+ */
+export function checkpointFiles(dir: string, model: ModelIR, step: number, weights: Weights, extra?: Record<string, unknown>): FileChunks[] {
   const params: CheckpointParam[] = [];
+  const tensors: Uint8Array[] = [];
   let offset = 0;
   for (const spec of parameterTable(model)) {
     const values = weights.get(spec.name);
     if (!values) throw new Error(`internal: no weights for ${spec.name}`);
     params.push({ name: spec.name, shape: spec.shape, dtype: "float32", offset, length: values.byteLength });
+    tensors.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     offset += values.byteLength;
   }
-  const bytes = new Uint8Array(offset);
-  for (const p of params) {
-    const values = weights.get(p.name)!;
-    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), p.offset);
-  }
   const manifest: CheckpointManifest = { format: "motc-checkpoint", version: 1, model: model.name, step, params, extra };
-  writeFileAtomic(join(dir, WEIGHTS), bytes);
-  writeFileAtomic(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return [
+    { path: join(dir, WEIGHTS), chunks: tensors },
+    { path: join(dir, MANIFEST), chunks: [new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")] },
+  ];
 }
 
 export function readManifest(dir: string): CheckpointManifest {
   const path = join(dir, MANIFEST);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: no such checkpoint directory`);
-  if (!existsSync(path)) throw new UserError(`${dir}: not a motc checkpoint (no ${MANIFEST})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError("MOT300", [dir]);
+  if (!existsSync(path)) throw new UserError("MOT301", [dir, MANIFEST]);
   let manifest: CheckpointManifest;
   try {
     manifest = JSON.parse(readFileSync(path, "utf8")) as CheckpointManifest;
   } catch (error) {
-    throw new UserError(`${path}: corrupt checkpoint manifest (${describeFsError(error)})`);
+    throw new UserError("MOT302", [path, describeFsError(error)]);
   }
   if (manifest.format !== "motc-checkpoint" || manifest.version !== 1 || !Array.isArray(manifest.params)) {
-    throw new UserError(`${path}: not a motc checkpoint of version 1`);
+    throw new UserError("MOT303", [path]);
   }
   return manifest;
 }
@@ -79,19 +87,19 @@ export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights;
   try {
     bytes = readFileSync(join(dir, WEIGHTS));
   } catch (error) {
-    throw new UserError(`${join(dir, WEIGHTS)}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [join(dir, WEIGHTS), describeFsError(error)]);
   }
   const stored = new Map(manifest.params.map((p) => [p.name, p]));
   const weights: Weights = new Map();
   for (const spec of parameterTable(model)) {
     const p = stored.get(spec.name);
-    if (!p) throw new UserError(`${dir}: checkpoint has no parameter '${spec.name}' (it was trained for model '${manifest.model}')`);
+    if (!p) throw new UserError("MOT304", [dir, spec.name, manifest.model]);
     if (p.shape.join(",") !== spec.shape.join(",")) {
-      throw new UserError(`${dir}: parameter '${spec.name}' has shape [${p.shape}] in the checkpoint but [${spec.shape}] in the spec`);
+      throw new UserError("MOT305", [dir, spec.name, String(p.shape), String(spec.shape)]);
     }
     const length = paramCount(spec.shape) * 4;
     if (p.dtype !== "float32" || p.length !== length || p.offset + length > bytes.length) {
-      throw new UserError(`${dir}: parameter '${spec.name}' is truncated or not float32`);
+      throw new UserError("MOT306", [dir, spec.name]);
     }
     // A view into the one read buffer when aligned (it is for every file motc
     // writes); a copy otherwise. Copying 330 MB of tensors costs ~0.5 s.
@@ -100,6 +108,6 @@ export function readCheckpoint(dir: string, model: ModelIR): { weights: Weights;
     stored.delete(spec.name);
   }
   const extra = [...stored.keys()];
-  if (extra.length > 0) throw new UserError(`${dir}: checkpoint has parameter '${extra[0]}' that model '${model.name}' does not have`);
+  if (extra.length > 0) throw new UserError("MOT307", [dir, extra[0], model.name]);
   return { weights, manifest };
 }

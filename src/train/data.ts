@@ -41,9 +41,9 @@ export function readBrownCorpus(): string {
 export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cacheDir?: string): Corpus {
   const texts = sources.map((source) => {
     if (source === BROWN) return readBrownCorpus();
-    if (statSafe(source)?.isDirectory()) throw new UserError(`${source}: is a directory (give text files)`);
+    if (statSafe(source)?.isDirectory()) throw new UserError("MOT522", [source]);
     const text = readText(source);
-    if (text.trim().length === 0) throw new UserError(`${source}: the data file is empty`);
+    if (text.trim().length === 0) throw new UserError("MOT523", [source]);
     return text;
   });
   const text = texts.join("\n\n");
@@ -106,10 +106,7 @@ export class BatchSampler {
   ) {
     const windows = windowCount(tokens.length, context);
     if (windows < batch) {
-      throw new UserError(
-        `the training split has ${tokens.length} tokens: ${windows} windows of ${context + 1} tokens, ` +
-          `but one batch needs ${batch} (${batch * context + 1} tokens); give more data or a smaller --batch`,
-      );
+      throw new UserError("MOT524", [tokens.length, windows, context + 1, batch, batch * context + 1]);
     }
   }
 
@@ -171,10 +168,7 @@ function cutBatch(tokens: Int32Array, starts: readonly number[], context: number
 export function evaluationBatches(heldOut: Int32Array, batch: number, context: number, maxBatches: number): Batch[] {
   const windows = Math.min(windowCount(heldOut.length, context), batch * maxBatches);
   if (windows === 0) {
-    throw new UserError(
-      `the held-out split (the last ${HELD_OUT_FRACTION * 100}% of the data) has ${heldOut.length} tokens, ` +
-        `fewer than one window of ${context + 1}; give more data`,
-    );
+    throw new UserError("MOT525", [HELD_OUT_FRACTION * 100, heldOut.length, context + 1]);
   }
   const batches: Batch[] = [];
   for (let first = 0; first < windows; first += batch) {

@@ -59,7 +59,7 @@ export interface TrainOutcome {
 export async function train(run: TrainRun): Promise<TrainOutcome> {
   const { model, recipe, out } = run;
   if (!run.resume && hasCheckpoint(out)) {
-    throw new UserError(`${out} already holds a checkpoint: pass --resume to continue it, or remove it / choose another --out`);
+    throw new UserError("MOT500", [out]);
   }
   const tokenizer = await loadTokenizer(run.tokenizer, model.vocab);
   const corpus = loadCorpus(run.sources, tokenizer, out);
@@ -142,7 +142,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
         progress.clearBar();
         const kept = lastCheckpoint === undefined ? "no checkpoint was written yet" : `the last good checkpoint (step ${lastCheckpoint}) is kept in ${out}`;
         plot();
-        throw new UserError(`the loss became ${result.loss} at step ${step + 1} (gradient norm ${result.gradNorm}); training stopped, ${kept}`);
+        throw new UserError("MOT502", [result.loss, step + 1, result.gradNorm, kept]);
       }
       annealTemperatures(tf, graph, model, recipe, step + 1);
       step += 1;
@@ -178,7 +178,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   }
   const time = formatDuration((performance.now() - started) / 1000);
   if (interrupt.requested) {
-    throw new UserError(`interrupted at step ${step}: checkpoint saved to ${out} (continue with --resume)`, 130);
+    throw new UserError("MOT503", [step, out]);
   }
   const evalText = evalLoss === undefined ? "" : `, eval loss ${evalLoss.toFixed(4)}`;
   run.print(
@@ -236,7 +236,7 @@ export function evaluate(tf: Tf, graph: TrainingGraph, batches: readonly Batch[]
 /** A resumed run must see the same batches: same data, tokenizer, batch, context and seed. */
 function checkCompatible(out: string, stored: TrainerState, now: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep">, print: (line: string) => void): void {
   const differs = (what: string, was: unknown, is: unknown) => {
-    throw new UserError(`${out}: cannot resume: the checkpoint was trained with ${what} ${String(was)}, this run has ${String(is)}`);
+    throw new UserError("MOT514", [out, what, String(was), String(is)]);
   };
   if (stored.data.fingerprint !== now.data.fingerprint) differs("data", stored.data.sources.join(", "), now.data.sources.join(", ") + " (different tokens)");
   if (stored.tokenizer !== now.tokenizer) differs("tokenizer", stored.tokenizer, now.tokenizer);

@@ -46,9 +46,14 @@ export interface TrainingCheckpoint {
   trainer: TrainerState;
 }
 
+/**
+ * What the weights mean: the model's layers and sizes, without its name, recipe or
+ * initialisation (how weights started does not change what they compute).
+ */
 export function modelFingerprint(model: ModelIR): string {
-  const { name: _name, parent: _parent, recipe: _recipe, ...structure } = model;
-  return sha256(new TextEncoder().encode(JSON.stringify(structure)));
+  const { name: _name, parent: _parent, recipe: _recipe, init: _init, ...structure } = model;
+  const sublayers = structure.sublayers.map(({ init: _layerInit, ...layer }) => layer);
+  return sha256(new TextEncoder().encode(JSON.stringify({ ...structure, sublayers })));
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -102,29 +107,26 @@ export function hasCheckpoint(dir: string): boolean {
 
 /** Reads a checkpoint written by `motc train` for `model`, refusing one of another model or spec. */
 export function readTrainingCheckpoint(dir: string, model: ModelIR): TrainingCheckpoint {
-  if (!hasCheckpoint(dir)) throw new UserError(`${dir}: no checkpoint to resume (pass no --resume to start afresh)`);
+  if (!hasCheckpoint(dir)) throw new UserError("MOT510", [dir]);
   const manifest = readManifest(dir);
   if (manifest.model !== model.name) {
-    throw new UserError(`${dir}: the checkpoint is of model '${manifest.model}', not '${model.name}'; train into another --out`);
+    throw new UserError("MOT511", [dir, manifest.model, model.name]);
   }
   const trainer = manifest.extra?.trainer as TrainerState | undefined;
-  if (!trainer || trainer.version !== 1) throw new UserError(`${dir}: the checkpoint has no training state to resume from`);
+  if (!trainer || trainer.version !== 1) throw new UserError("MOT512", [dir]);
   if (trainer.modelFingerprint !== modelFingerprint(model)) {
-    throw new UserError(
-      `${dir}: the checkpoint was trained from a different definition of model '${model.name}' ` +
-        `(its layers or sizes changed); remove the directory or train into another --out`,
-    );
+    throw new UserError("MOT513", [dir, model.name]);
   }
   const { weights } = readCheckpoint(dir, model);
   let optimizerBytes: Buffer;
   try {
     optimizerBytes = readFileSync(join(dir, OPTIMIZER));
   } catch (error) {
-    throw new UserError(`${join(dir, OPTIMIZER)}: ${describeFsError(error)}`);
+    throw new UserError("MOT201", [join(dir, OPTIMIZER), describeFsError(error)]);
   }
   const names = manifest.params.map((p) => p.name);
   if (sha256(weightBytes(model, weights, names)) !== trainer.sha256.weights || sha256(optimizerBytes) !== trainer.sha256.optimizer) {
-    throw new UserError(`${dir}: ${WEIGHTS} or ${OPTIMIZER} does not match ${MANIFEST} (a checkpoint torn by a crash?)`);
+    throw new UserError("MOT308", [dir, WEIGHTS, OPTIMIZER, MANIFEST]);
   }
   const m: Weights = new Map();
   const v: Weights = new Map();

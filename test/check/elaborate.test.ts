@@ -65,7 +65,7 @@ test("the dense twin has ff where mot was, with the same indices", () => {
   assert.equal(kinds(mot), "attention mot attention mot attention mot attention mot");
   assert.equal(kinds(dense), "attention ff attention ff attention ff attention ff");
   assert.deepEqual(dense.sublayers.map((layer) => layer.index), [0, 1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(dense.sublayers[1], { index: 1, kind: "ff", size: 1024, activation: "relu" });
+  assert.deepEqual(dense.sublayers[1], { index: 1, kind: "ff", init: { kind: "normal", std: 0.02 }, size: 1024, activation: "relu" });
   assert.equal(dense.parent, "mot_paper");
   assert.deepEqual(dense.recipe, mot.recipe, "an extending model inherits its parent's recipe");
 });
@@ -112,13 +112,14 @@ train m {
     norm: "layernorm",
     normEps: 1e-5,
     dropout: 0,
+    init: { kind: "normal", std: 0.02 },
     position: "learned",
     sublayers: [
-      { index: 0, kind: "attention", heads: 4, headDim: 8, causal: true, bias: false },
-      { index: 1, kind: "ff", size: 128, activation: "relu" },
-      { index: 2, kind: "mot", experts: 8, group: 4, expertSize: 64, temp: { kind: "fixed", value: 1 }, activation: "relu" },
-      { index: 3, kind: "moe", experts: 4, routing: "token_choice", topk: 1, capacity: 1.25, expertSize: 128, activation: "relu", auxLoss: 0.01 },
-      { index: 4, kind: "moe", experts: 4, routing: "expert_choice", topk: 1, capacity: 1.25, group: 2, expertSize: 128, activation: "relu" },
+      { index: 0, kind: "attention", init: { kind: "normal", std: 0.02 }, heads: 4, headDim: 8, causal: true, bias: false },
+      { index: 1, kind: "ff", init: { kind: "normal", std: 0.02 }, size: 128, activation: "relu" },
+      { index: 2, kind: "mot", init: { kind: "fan_in", scale: 1 }, experts: 8, group: 4, expertSize: 64, temp: { kind: "fixed", value: 1 }, activation: "relu" },
+      { index: 3, kind: "moe", init: { kind: "fan_in", scale: 1 }, experts: 4, routing: "token_choice", topk: 1, capacity: 1.25, expertSize: 128, activation: "relu", auxLoss: 0.01 },
+      { index: 4, kind: "moe", init: { kind: "fan_in", scale: 1 }, experts: 4, routing: "expert_choice", topk: 1, capacity: 1.25, group: 2, expertSize: 128, activation: "relu" },
     ],
     tiedHead: true,
     recipe: {
@@ -147,8 +148,8 @@ test("names and values: constants before use, arithmetic, suffixes, calls, recip
   // embed, then 2 × (attention, 2 × (ff, ff), mot), then moe, then head.
   assert.equal(kinds(model), "attention ff ff ff ff mot attention ff ff ff ff mot moe");
   assert.deepEqual(model.sublayers.map((layer) => layer.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-  assert.deepEqual(model.sublayers[1], { index: 1, kind: "ff", size: 192, activation: "relu" });
-  assert.deepEqual(model.sublayers[2], { index: 2, kind: "ff", size: 128, activation: "gelu" }); // width = 64 / 4, × 8
+  assert.deepEqual(model.sublayers[1], { index: 1, kind: "ff", init: { kind: "normal", std: 0.02 }, size: 192, activation: "relu" });
+  assert.deepEqual(model.sublayers[2], { index: 2, kind: "ff", init: { kind: "normal", std: 0.02 }, size: 128, activation: "gelu" }); // width = 64 / 4, × 8
   assert.deepEqual((model.sublayers[5] as Extract<Sublayer, { kind: "mot" }>).temp, { kind: "learnable", init: 0.5 });
   assert.equal((model.sublayers[5] as Extract<Sublayer, { kind: "mot" }>).expertSize, 48); // 192 · 4 / 16
   assert.deepEqual(model.recipe, {
@@ -216,8 +217,8 @@ model fresh extends m {
   const byName = new Map(result.models.map((model) => [model.name, model]));
   assert.equal(kinds(byName.get("twin")!), "attention ff");
   assert.deepEqual(byName.get("grand")!.sublayers, [
-    { index: 0, kind: "attention", heads: 8, headDim: 4, causal: false, bias: false },
-    { index: 1, kind: "ff", size: 128, activation: "relu" },
+    { index: 0, kind: "attention", init: { kind: "normal", std: 0.02 }, heads: 8, headDim: 4, causal: false, bias: false },
+    { index: 1, kind: "ff", init: { kind: "normal", std: 0.02 }, size: 128, activation: "relu" },
   ]);
   const fresh = byName.get("fresh")!;
   assert.deepEqual([kinds(fresh), fresh.position, fresh.tiedHead, fresh.parent], ["ff", "none", false, "m"]);

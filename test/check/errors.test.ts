@@ -202,7 +202,8 @@ test("an unused let is a warning (MOT100) and the model still checks", () => {
 test("every check code in the message table has a case above or in limits.test.ts", () => {
   const elsewhere = ["MOT044" /* limits.test.ts */, "MOT100" /* below */];
   const covered = new Set([...cases.map((c) => c.code), ...elsewhere]);
-  const checkCodes = Object.keys(messages).filter((code) => code === "MOT004" || (code >= "MOT010" && code < "MOT100"));
+  // MOT099 is not the checker's: it is the line after a failing spec's diagnostics (test/check/cli.test.ts).
+  const checkCodes = Object.keys(messages).filter((code) => code === "MOT004" || (code >= "MOT010" && code < "MOT099"));
   assert.deepEqual(checkCodes.filter((code) => !covered.has(code)), []);
 });
 

@@ -3,7 +3,7 @@
 // fine-tune from the twin's checkpoint (the loss falls from where the MoT model
 // left it, not from a fresh start), and fail cleanly leaving nothing half-written.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -65,17 +65,27 @@ test("transition writes a canonical spec and a checkpoint of the twin; --resume-
 
 test("bad inputs end with one line and leave nothing behind", () => {
   // An existing checkpoint directory is not overwritten.
-  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", out]), /small_tc\.train already exists/);
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", out]), /^motc: error MOT203: .*small_tc\.train already exists: remove it or choose another --out$/);
   // --out under a file: nothing half-written anywhere.
   const file = join(scratch, "a-file");
   writeFileSync(file, "x");
-  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(file, "sub")]), /cannot write/);
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(file, "sub")]), /^motc: error MOT202: cannot write .*a-file\/sub\/small_tc\.train\/weights\.bin: not a directory$/);
   assert.deepEqual(readdirSync(scratch).filter((name) => name.includes(".tmp")), []);
+  // The spec's name taken by a directory: the last rename fails after the checkpoint's two; all three go,
+  // and so does the checkpoint directory the write made.
+  const blocked = join(scratch, "blocked");
+  mkdirSync(join(blocked, "small_tc.mot"), { recursive: true });
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", blocked]), /^motc: error MOT202: cannot write .*blocked\/small_tc\.mot: is a directory$/);
+  assert.deepEqual(readdirSync(blocked), ["small_tc.mot"]);
   // More experts per token than there are.
-  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(scratch, "k"), "--topk", "5"]), /--topk 5 exceeds the 4 experts/);
+  assertOneLineFailure(runMotc(["transition", spec, "--weights", trained, "--out", join(scratch, "k"), "--topk", "5"]), /^motc: error MOT551: --topk 5 exceeds the 4 experts of a mot layer of 'small'$/);
   assert.equal(existsSync(join(scratch, "k")), false);
+  // A model with no mot layer has no twin; that is known before the checkpoint is read.
+  assertOneLineFailure(runMotc(["transition", join(repoRoot, "specs/ff.mot"), "--weights", join(scratch, "none"), "--out", join(scratch, "ff")]),
+    /^motc: error MOT550: model 'dense_ff' has no mot layer to turn into moe$/);
+  assert.equal(existsSync(join(scratch, "ff")), false);
   // --resume-from checks the weights against the spec, and is not --resume.
-  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", trained, "--steps", "1", "--out", join(scratch, "x")]), /has no parameter 'layers\.1\.moe\.router'/);
-  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--resume", "--out", join(scratch, "y")]), /pass one of them/);
-  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--out", twinCheckpoint]), /also the output directory/);
+  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", trained, "--steps", "1", "--out", join(scratch, "x")]), /^motc: error MOT304: .*small\.train: checkpoint has no parameter 'layers\.1\.moe\.router' \(it was trained for model 'small'\)$/);
+  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--resume", "--out", join(scratch, "y")]), /^motc: error MOT515: --resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them$/);
+  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--out", twinCheckpoint]), /^motc: error MOT516: --resume-from .*small_tc\.train is also the output directory: fine-tune into another --out$/);
 });

@@ -68,10 +68,10 @@ test("evaluation: the first min(8·B, ⌊(N − 1)/C⌋) windows at 0, C, 2C, �
 
 test("too little data is refused with the numbers: N < C + 1 + B, or no val window", () => {
   const refuses = (fn: () => unknown, message: string) =>
-    assert.throws(fn, (error: Error) => error instanceof UserError && error.message === message);
+    assert.throws(fn, (error: Error) => error instanceof UserError && `${error.code}: ${error.message}` === message);
   checkTrainSplit(new MemoryTokens(new Int32Array(25)), 16, 8, "d");
   refuses(() => checkTrainSplit(new MemoryTokens(new Int32Array(24)), 16, 8, "data/x"),
-    "error MOT626: the train split of data/x has 24 tokens, but a batch of 8 windows of 17 needs at least 25; give more data or a smaller --batch");
+    "MOT626: the train split of data/x has 24 tokens, but a batch of 8 windows of 17 needs at least 25; give more data or a smaller --batch");
   refuses(() => evaluationBatches(new MemoryTokens(new Int32Array(16)), 16, 8, "data/x"),
-    "error MOT627: the val split of data/x has 16 tokens, fewer than one window of 17; prepare it with a larger --val");
+    "MOT627: the val split of data/x has 16 tokens, fewer than one window of 17; prepare it with a larger --val");
 });

@@ -69,7 +69,7 @@ test("--strict fails on the first bad record or byte, naming file:line", () => {
 test("missing, empty, truncated and corrupt inputs: one coded line each", () => {
   const out = join(scratch, "never");
   const missing = join(scratch, "absent.jsonl");
-  assertRefused(prepare(missing, "--out", out), out, `motc: error MOT600: cannot read ${missing}: no such file or directory`);
+  assertRefused(prepare(missing, "--out", out), out, `motc: error MOT201: cannot read ${missing}: no such file or directory`);
   const empty = file("empty.txt", "");
   assertRefused(prepare(empty, "--out", out), out, `motc: error MOT602: ${empty}: the input is empty`);
   const emptyGz = file("empty.jsonl.gz", gzipSync(Buffer.alloc(0)));
@@ -94,9 +94,11 @@ test("a split that leaves train or val empty is refused, naming the flag", () =>
     "motc: error MOT613: --val 0.01 put nothing into the val split (1 document, 18 tokens): give a larger --val, --val N (the first N documents) or --val-tail");
   assertRefused(prepare(one, "--out", out, "--val", "1"), out, "motc: error MOT614: the train split is empty: --val 1 holds out all 18 tokens");
   const usage = prepare(one, "--out", out, "--val", "1.5");
+  assert.equal(usage.stderr, "motc: error MOT220: --val must be a fraction in [0, 1) or a whole number >= 1, got '1.5'\n(run 'motc --help' for usage)\n");
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /--val <F\|N>.*expected a fraction in \[0, 1\) or a whole number ≥ 1, got '1\.5'/);
-  assert.equal(prepare(one, "--out", out, "--val", "0.1", "--val-tail", "0.1").code, 2);
+  const both = prepare(one, "--out", out, "--val", "0.1", "--val-tail", "0.1");
+  assert.equal(both.stderr, "motc: error MOT222: --val and --val-tail cannot be used together\n");
+  assert.equal(both.code, 2);
 });
 
 test("an output directory that holds a dataset is replaced only with --force; any other is never replaced", () => {
@@ -120,6 +122,14 @@ test("an output directory that holds a dataset is replaced only with --force; an
   const refused = prepare(first, "--out", other, "--force");
   assert.equal(refused.stderr, `motc: error MOT611: ${other} exists and is not a dataset: refusing to replace it; choose another --out\n`);
   assert.deepEqual(readdirSync(other), ["notes.txt"]);
+});
+
+test("an output directory that cannot be made is one coded line", () => {
+  const blocker = file("a-file", "not a directory");
+  const out = join(blocker, "dataset");
+  const result = prepare(blocker, "--out", out);
+  assert.equal(result.stderr, `motc: error MOT202: cannot write ${out}: not a directory\n`);
+  assert.equal(result.code, 1);
 });
 
 test("a temporary directory left by a killed run is removed by the next prepare", () => {

@@ -14,7 +14,7 @@ const content = "The quick brown fox jumps over the lazy dog. ".repeat(10);
 writeFileSync(text, content);
 
 const refuses = (dir: string, message: string) =>
-  assert.throws(() => openDataset(dir), (error: Error) => error instanceof UserError && error.message === message);
+  assert.throws(() => openDataset(dir), (error: Error) => error instanceof UserError && `${error.code}: ${error.message}` === message);
 
 /** A fresh copy of a good dataset to damage. */
 async function dataset(name: string): Promise<string> {
@@ -49,26 +49,26 @@ test("a good dataset opens, its splits read back what the shards hold", async ()
 test("no manifest, or one that is not a motc dataset, is refused", async () => {
   const empty = join(scratch, "empty");
   mkdirSync(empty);
-  refuses(empty, `error MOT620: ${empty}: not a prepared dataset (no manifest.json); make one with 'motc data prepare'`);
+  refuses(empty, `MOT620: ${empty}: not a prepared dataset (no manifest.json); make one with 'motc data prepare'`);
   const dir = await dataset("bad-manifest");
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
   writeFileSync(join(dir, "manifest.json"), "{ not json");
-  refuses(dir, `error MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (not valid JSON)`);
+  refuses(dir, `MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (not valid JSON)`);
   writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...manifest, version: 2 }));
-  refuses(dir, `error MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (version 2)`);
+  refuses(dir, `MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (version 2)`);
   writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...manifest, vocab: 50257 }));
-  refuses(dir, `error MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (vocab 50257 and eot 0 are not those of bytes)`);
+  refuses(dir, `MOT621: ${dir}: manifest.json is not a motc dataset of version 1 (vocab 50257 and eot 0 are not those of bytes)`);
   const outside = { ...manifest, splits: { ...manifest.splits, val: { ...manifest.splits.val, shards: [{ ...manifest.splits.val.shards[0], file: "../x.bin" }] } } };
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(outside));
-  assert.throws(() => openDataset(dir), /MOT621: .*a bad val shard entry \{"file":"\.\.\/x\.bin"/);
+  assert.throws(() => openDataset(dir), (error: Error) => error instanceof UserError && error.code === "MOT621" && /a bad val shard entry \{"file":"\.\.\/x\.bin"/.test(error.message));
 });
 
 test("a shard of the wrong size, or missing, is refused before any read", async () => {
   const dir = await dataset("short-shard");
   truncateSync(join(dir, "train-00001.bin"), 150);
-  refuses(dir, `error MOT622: ${dir}: shard train-00001.bin has 150 bytes, but the manifest says 100 tokens of uint16`);
+  refuses(dir, `MOT622: ${dir}: shard train-00001.bin has 150 bytes, but the manifest says 100 tokens of uint16`);
   rmSync(join(dir, "train-00001.bin"));
-  refuses(dir, `error MOT600: cannot read ${join(dir, "train-00001.bin")}: no such file or directory`);
+  refuses(dir, `MOT201: cannot read ${join(dir, "train-00001.bin")}: no such file or directory`);
 });
 
 test("an id outside the vocabulary is refused where it is read, naming its position", async () => {
@@ -78,6 +78,6 @@ test("an id outside the vocabulary is refused where it is read, naming its posit
   writeFileSync(join(dir, "train-00002.bin"), shard);
   const opened = openDataset(dir);
   assert.throws(() => opened.split("train").read(200, new Int32Array(10)),
-    (error: Error) => error instanceof UserError && error.message === `error MOT623: ${dir}: token 207 of the train split is 300, not below the vocabulary of 256 (a corrupt shard?)`);
+    (error: Error) => error instanceof UserError && `${error.code}: ${error.message}` === `MOT623: ${dir}: token 207 of the train split is 300, not below the vocabulary of 256 (a corrupt shard?)`);
   opened.close();
 });

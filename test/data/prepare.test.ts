@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { UserError } from "../../src/base/errors.js";
 import { tokenizerNamed } from "../../src/base/tokenizer.js";
+import { warnings } from "../../src/cli/data.js";
 import { brownFiles, stripBrownTags } from "../../src/data/brown.js";
 import { fingerprintOf, manifestText } from "../../src/data/manifest.js";
 import { Random } from "../../src/ir/random.js";
@@ -116,6 +118,19 @@ test("--val F draws each document from the seed and its index alone; --val-tail 
 
   const fraction = await prepare(inputs, join(scratch, "fraction"), { split: { method: "tail", val: 0.25, seed: null } });
   assert.equal(fraction.manifest.splits.val.tokens, Math.floor(stream.length * 0.25));
+});
+
+test("a JSON line longer than the limit is skipped and counted (MOT652), or with --strict refused (MOT607)", async () => {
+  const file = join(scratch, "long-lines.jsonl");
+  // The 2.5 MB line spans several chunks of the read stream; the last line has no newline.
+  writeFileSync(file, `{"text": "short"}\n{"text": "${"x".repeat(2_500_000)}"}\n{"text": "ok"}\n{"text": "${"y".repeat(1_100_000)}"}`);
+  const limit = { maxLineBytes: 1 << 20, split: { method: "tail" as const, val: 0, seed: null } };
+  const prepared = await prepare([file], join(scratch, "long-lines"), limit);
+  assert.deepEqual(splitTokens(prepared.dir, prepared.manifest, "train"), [...utf8("short"), 0, ...utf8("ok"), 0]);
+  assert.equal(prepared.manifest.skipped.too_long, 2);
+  assert.deepEqual(warnings(prepared.manifest, "text", 1 << 20), ["motc: warning MOT652: lines longer than 1048576 bytes, skipped: 2"]);
+  await assert.rejects(prepare([file], join(scratch, "long-strict"), { ...limit, strict: true }),
+    (error: Error) => error instanceof UserError && error.code === "MOT607" && error.message === `${file}:2: a line longer than 1048576 bytes (--strict)`);
 });
 
 test("shards are bounded; the stream is their concatenation in index order", async () => {

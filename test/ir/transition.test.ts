@@ -11,7 +11,7 @@ import { initialWeights, type Weights } from "../../src/ir/init.js";
 import type { ModelIR } from "../../src/ir/model.js";
 import type { MixtureOfExpertsLayer } from "../../src/ir/layers/moe.js";
 import { parameterTable } from "../../src/ir/params.js";
-import { transitionModel } from "../../src/ir/transition.js";
+import { checkTransition, transitionModel } from "../../src/ir/transition.js";
 import { lowerToOnnx } from "../../src/onnx/index.js";
 import { modelSpecText } from "../../src/review/spec-text.js";
 import { formatSpec } from "../../src/syntax/format.js";
@@ -23,12 +23,12 @@ import { smallRecipe } from "../train/fixture.js";
 function motModel(): ModelIR {
   return {
     name: "twoblock",
-    vocab: 40, context: 8, dModel: 16, dFF: 64, norm: "layernorm", normEps: 1e-5, dropout: 0, position: "learned",
+    vocab: 40, context: 8, dModel: 16, dFF: 64, norm: "layernorm", normEps: 1e-5, dropout: 0, init: { kind: "normal", std: 0.02 }, position: "learned",
     sublayers: [
-      { kind: "attention", index: 0, heads: 2, headDim: 8, causal: true, bias: false },
-      { kind: "mot", index: 1, experts: 8, group: 4, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "relu" },
-      { kind: "attention", index: 2, heads: 2, headDim: 8, causal: true, bias: false },
-      { kind: "mot", index: 3, experts: 6, group: 3, expertSize: 20, temp: { kind: "fixed", value: 2.5 }, activation: "gelu" },
+      { kind: "attention", init: { kind: "normal", std: 0.02 }, index: 0, heads: 2, headDim: 8, causal: true, bias: false },
+      { kind: "mot", init: { kind: "fan_in", scale: 1 }, index: 1, experts: 8, group: 4, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "relu" },
+      { kind: "attention", init: { kind: "normal", std: 0.02 }, index: 2, heads: 2, headDim: 8, causal: true, bias: false },
+      { kind: "mot", init: { kind: "fan_in", scale: 1 }, index: 3, experts: 6, group: 3, expertSize: 20, temp: { kind: "fixed", value: 2.5 }, activation: "gelu" },
     ],
     tiedHead: true,
     recipe: { ...smallRecipe({ context: 8 }), temp: { kind: "anneal", final: 0.1, start: 6 } },
@@ -45,7 +45,7 @@ function trainedWeights(model: ModelIR): Weights {
 /** The moe model the transition should produce, written out here by hand. */
 function expectedTwin(model: ModelIR, topk: number): ModelIR {
   const moe = (index: number, experts: number, expertSize: number, activation: "relu" | "gelu"): MixtureOfExpertsLayer =>
-    ({ kind: "moe", index, experts, routing: "token_choice", topk, capacity: 1.25, expertSize, activation, auxLoss: 0.01 });
+    ({ kind: "moe", init: { kind: "fan_in", scale: 1 }, index, experts, routing: "token_choice", topk, capacity: 1.25, expertSize, activation, auxLoss: 0.01 });
   return { ...model, name: "twoblock_tc", sublayers: [model.sublayers[0], moe(1, 8, 32, "relu"), model.sublayers[2], moe(3, 6, 20, "gelu")] };
 }
 
@@ -85,6 +85,16 @@ test("every parameter keeps its values under the new names; router = controller 
   assert.deepEqual(twin.model.sublayers, expectedTwin(model, 1).sublayers);
 });
 
+test("a model without a mot layer, or topk above a layer's experts, has no twin (checked before any weight is read)", () => {
+  const model = motModel();
+  const dense: ModelIR = { ...model, sublayers: model.sublayers.filter((l) => l.kind !== "mot") };
+  assert.throws(() => checkTransition(dense), { code: "MOT550", message: "model 'twoblock' has no mot layer to turn into moe" });
+  assert.throws(() => transitionModel(dense, new Map()), { code: "MOT550" });
+  // 6 experts in layers.3, the fewest: topk 6 is allowed, 7 is not.
+  assert.doesNotThrow(() => checkTransition(model, { topk: 6 }));
+  assert.throws(() => transitionModel(model, trainedWeights(model), { topk: 7 }), { code: "MOT551", message: "--topk 7 exceeds the 6 experts of a mot layer of 'twoblock'" });
+});
+
 test("ONNX logits of the twin = float64 reference of top-K token choice by router softmax (K = 1, 2; B = 1, 5)", async (t) => {
   const model = motModel();
   const weights = trainedWeights(model);
@@ -113,7 +123,7 @@ test("the twin's spec checks back to the same model, recipe included, and is can
   const twin = transitionModel(motModel(), trainedWeights(motModel()), { topk: 2, capacity: 2 });
   const text = modelSpecText(twin.model, ["a header line"]);
   assert.match(text, /^# a header line\nversion 1\n\nmodel twoblock_tc \{\n/);
-  assert.match(text, /moe\(experts = 8, routing = token_choice, topk = 2, capacity = 2, expert_size = 32, activation = relu, aux_loss = 0\.01\)/);
+  assert.match(text, /moe\(experts = 8, routing = token_choice, topk = 2, capacity = 2, expert_size = 32, activation = relu, aux_loss = 0\.01, init = fan_in\(scale = 1\)\)/);
   const checked = checkSpec({ path: "twin.mot", text });
   assert.deepEqual(checked.diagnostics, []);
   assert.equal(checked.models.length, 1);

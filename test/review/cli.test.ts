@@ -57,9 +57,9 @@ test("motc explain: the paper model, every default, hand-derived totals", () => 
   assert.doesNotMatch(text, /dense_paper/);
   // 12,931,328 (embed) + 4 × (262,656 attention + 16,908,801 mot) + 512 (head norm)
   assert.match(text, /\n +#  total +81,617,668 /);
-  assert.match(text, /\n  layers\.0 attention\(heads = 4, causal = true, bias = false\) /);
-  assert.match(text, /\n  layers\.7 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)\n/);
-  assert.match(text, /\n  d_ff     = 1024\n  norm     = layernorm\n  norm_eps = 1e-5\n  dropout  = 0\n/);
+  assert.match(text, /\n  layers\.0 attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)\n/);
+  assert.match(text, /\n  layers\.7 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)\n/);
+  assert.match(text, /\n  d_ff     = 1024\n  norm     = layernorm\n  norm_eps = 1e-5\n  dropout  = 0\n  init     = normal\(std = 0\.02\)\n/);
   assert.match(text, /\n  eval_every       = 12500\n/);
 
   const json = JSON.parse(runMotc(["explain", paper, "--json"]).stdout);
@@ -70,7 +70,7 @@ test("motc explain: the paper model, every default, hand-derived totals", () => 
 
   const missing = runMotc(["explain", paper, "--model", "nope"]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /no model 'nope' \(it declares 'mot_paper', 'dense_paper'\)/);
+  assert.equal(missing.stderr, `motc: error MOT231: ${paper}: no model 'nope' (it declares 'mot_paper', 'dense_paper')\n`);
 });
 
 test("motc summary: rows, shares and the training-memory formula", () => {
@@ -99,7 +99,9 @@ test("motc summary: rows, shares and the training-memory formula", () => {
   assert.match(text, /training memory +[\d.]+ GiB at batch 256 × context 256/);
   const markdown = runMotc(["summary", paper, "--format", "markdown", "--model", "dense_paper"]).stdout;
   assert.match(markdown, /\n\| layers\.1 \| ff \| \[B, T, 256\] \| 526,080 \| /);
-  assert.equal(runMotc(["summary", paper, "--batch", "0"]).code, 2);
+  const zero = runMotc(["summary", paper, "--batch", "0"]);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /^motc: error MOT220: --batch must be a positive whole number, got '0'\n/);
 });
 
 test("motc diff: the paper model vs its dense twin — exactly the 4 replaced sublayers, FFN params 32×", () => {
@@ -122,7 +124,7 @@ test("motc diff: the paper model vs its dense twin — exactly the 4 replaced su
   assert.equal(text.match(/^    ~ layers\.\d/gm)?.length, 4);
   assert.match(text, /FFN \(ff\/glu\/mot\/moe\) params +67,633,156 +→ +2,102,272 +−65,530,884 +0\.03108× \(1\/32\.17\)/);
   const markdown = runMotc(["diff", paper, "--models", "mot_paper:dense_paper", "--format", "markdown"]).stdout;
-  assert.match(markdown, /\n\| ~ \| `layers\.7` \| `mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)` \| `ff\(size = 1024, activation = relu\)` \| mot → ff \|\n/);
+  assert.match(markdown, /\n\| ~ \| `layers\.7` \| `mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)` \| `ff\(size = 1024, activation = relu, init = normal\(std = 0\.02\)\)` \| mot → ff \|\n/);
 });
 
 test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` shows the two replacements and the parameter delta", () => {
@@ -136,7 +138,7 @@ test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` sho
     const [m] = JSON.parse(result.stdout).models;
     assert.deepEqual(
       m.sublayers.map((s: { op: string; before: { call: string }; after: { call: string } }) => [s.op, s.before.call, s.after.call]),
-      [1, 3].map(() => ["replaced", "ff(size = 256, activation = relu)", "glu(size = 256, activation = silu)"]),
+      [1, 3].map(() => ["replaced", "ff(size = 256, activation = relu, init = normal(std = 0.02))", "glu(size = 256, activation = silu, init = normal(std = 0.02))"]),
     );
     // Per block: ff 2·64·256 + 256 + 64 = 33,088; glu 3·64·256 = 49,152 — 16,064 more, twice.
     const params = m.totals.find((t: { quantity: string }) => t.quantity === "params");
@@ -144,7 +146,7 @@ test("motc diff: specs/tiny.mot against a copy with `replace mot with glu()` sho
     const flops = m.totals.find((t: { quantity: string }) => t.quantity === "FLOPs/token");
     assert.equal(flops.after - flops.before, 2 * (6 * 64 * 256 - 4 * 64 * 256));
     const textDiff = runMotc(["diff", "specs/tiny.mot", copy, "-m", "tiny_dense"]).stdout;
-    assert.match(textDiff, /~ layers\.1  ff\(size = 256, activation = relu\)\n +→ glu\(size = 256, activation = silu\)/);
+    assert.match(textDiff, /~ layers\.1  ff\(size = 256, activation = relu, init = normal\(std = 0\.02\)\)\n +→ glu\(size = 256, activation = silu, init = normal\(std = 0\.02\)\)/);
     assert.match(textDiff, /FFN \(ff\/glu\/mot\/moe\) params +66,176 +→ +98,304 +\+32,128/);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -181,8 +183,8 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /\n    context: 256 → 512\n/);
     assert.match(result.stdout, /\n    ~ layers\.1  mot\(group: 32 → 16, expert_size: 64 → 32\)\n/);
-    assert.match(result.stdout, /\n    \+ layers\.8  attention\(heads = 4, causal = true, bias = false\)\n/);
-    assert.match(result.stdout, /\n    \+ layers\.9  mot\(experts = 512, group = 16, expert_size = 32, temp = learnable\(init = 1\), activation = relu\)\n/);
+    assert.match(result.stdout, /\n    \+ layers\.8  attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)\n/);
+    assert.match(result.stdout, /\n    \+ layers\.9  mot\(experts = 512, group = 16, expert_size = 32, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)\n/);
     assert.match(result.stdout, /\n    lr: 0\.002 → 0\.001\n/);
     assert.match(result.stdout, /\n    sublayers +8 +→ +10 +\+2 +1\.25×\n/);
 
@@ -192,17 +194,25 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
     assert.match(html.stdout, /<tr class="changed"><td class="op">~<\/td><td class="a"><span class="call">layers\.1 mot\(experts = 512, <mark>group = 16<\/mark>|<mark>group = 32<\/mark>/);
     assert.match(html.stdout, /<tr class="added"><td class="op">\+<\/td><td class="a"><\/td><td class="b"><span class="call">layers\.8 attention/);
     // layers.0 is unchanged, but the longer context makes its attention cost more: its numbers are marked.
-    assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
+    assert.match(html.stdout, /layers\.0 attention\(heads = 4, causal = true, bias = false, init = normal\(std = 0\.02\)\)<\/span><br><span class="cost"><mark>262,656 params · 1,048,576 FLOPs\/token<\/mark>/);
     assert.doesNotMatch(html.stdout, /<script|https?:\/\//);
 
-    assert.equal(runMotc(["diff", paper, join(dir, "missing.mot")]).code, 2);
+    // diff(1)'s convention: every failure exits 2, whatever its code.
+    const failure = (args: string[], stderr: string | RegExp, options: { cwd?: string } = {}) => {
+      const result = runMotc(["diff", ...args], options);
+      assert.equal(result.code, 2, result.stderr);
+      if (typeof stderr === "string") assert.equal(result.stderr, stderr);
+      else assert.match(result.stderr, stderr);
+    };
+    failure([paper, join(dir, "missing.mot")], `motc: error MOT201: cannot read ${join(dir, "missing.mot")}: no such file or directory\n`);
     const bad = join(dir, "bad.mot");
     writeFileSync(bad, text.replace("group = 32", "grop = 32"));
-    const broken = runMotc(["diff", paper, bad]);
-    assert.equal(broken.code, 2);
-    assert.match(broken.stderr, /bad\.mot:\d+:\d+: error MOT012/);
-    assert.equal(runMotc(["diff", paper]).code, 2);
-    assert.equal(runMotc(["diff", paper, "--models", "mot_paper"]).code, 2);
+    failure([paper, bad], new RegExp(`^${bad}:14:5: error MOT023: [^]*\n${bad}:14:24: error MOT012: [^]*\nmotc: error MOT099: ${bad} has 2 errors\n$`));
+    failure([paper], "motc: error MOT225: one spec given: name two models of it with --models X:Y, or give a second spec\n");
+    failure([paper, "--models", "mot_paper"], "motc: error MOT220: --models must be X:Y (two model names), got 'mot_paper'\n");
+    failure([paper, "--model", "mot_paper", "--models", "mot_paper:dense_paper"], "motc: error MOT224: give --model or --models, not both\n");
+    // A side that is no file, outside any git repository: not a revision either.
+    failure(["HEAD:a.mot", paper], "motc: error MOT232: HEAD:a.mot: no such file, and not inside a git repository to read a revision from\n", { cwd: dir });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -232,10 +242,10 @@ test("motc diff REV:path, and git diff through the explain --textconv driver", (
 
     const noRev = runMotc(["diff", "HEAD~3:a.mot", "a.mot"], { cwd: dir });
     assert.equal(noRev.code, 2);
-    assert.match(noRev.stderr, /^motc: HEAD~3:a\.mot: no git revision 'HEAD~3'\n$/);
+    assert.match(noRev.stderr, /^motc: error MOT233: HEAD~3:a\.mot: no git revision 'HEAD~3'\n$/);
     const noPath = runMotc(["diff", "HEAD:b.mot", "a.mot"], { cwd: dir });
     assert.equal(noPath.code, 2);
-    assert.match(noPath.stderr, /^motc: HEAD:b\.mot: 'b\.mot' does not exist in revision 'HEAD'/);
+    assert.equal(noPath.stderr, "motc: error MOT234: HEAD:b.mot: 'b.mot' does not exist in revision 'HEAD' (paths are from the repository root; use 'HEAD:./b.mot' for one relative to here)\n");
 
     // The README's git integration: *.mot diff=mot, textconv = motc explain --textconv.
     writeFileSync(join(dir, ".gitattributes"), "*.mot diff=mot\n");

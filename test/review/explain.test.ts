@@ -93,10 +93,10 @@ test("every layer kind: rmsnorm, biased attention, gelu ff, fixed-temp mot, both
 
 test("explain text spells out every default and numbers the sublayers", () => {
   const text = explainText([describeModel(motPaper), describeModel(densePaper)]);
-  for (let i = 0; i < 8; i += 2) assert.match(text, new RegExp(`\\n  layers\\.${i} attention\\(heads = 4, causal = true, bias = false\\) +#  \\[B, T, 256\\] +262,656 +262,656 +786,432\\n`));
-  assert.match(text, /\n  layers\.1 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu\)\n +#  \[B, T, 256\] +16,908,801 +16,908,801 +1,835,008\n/);
-  assert.match(text, /\n  layers\.7 ff\(size = 1024, activation = relu\) +#  \[B, T, 256\] +526,080/);
-  assert.match(text, /\n  norm_eps = 1e-5\n  dropout  = 0\n/);
+  for (let i = 0; i < 8; i += 2) assert.match(text, new RegExp(`\\n  layers\\.${i} attention\\(heads = 4, causal = true, bias = false, init = normal\\(std = 0\\.02\\)\\)\\n +#  \\[B, T, 256\\] +262,656 +262,656 +786,432\\n`));
+  assert.match(text, /\n  layers\.1 mot\(experts = 512, group = 32, expert_size = 64, temp = learnable\(init = 1\), activation = relu, init = fan_in\(scale = 1\)\)\n +#  \[B, T, 256\] +16,908,801 +16,908,801 +1,835,008\n/);
+  assert.match(text, /\n  layers\.7 ff\(size = 1024, activation = relu, init = normal\(std = 0\.02\)\)\n +#  \[B, T, 256\] +526,080/);
+  assert.match(text, /\n  norm_eps = 1e-5\n  dropout  = 0\n  init     = normal\(std = 0\.02\)\n/);
   assert.match(text, /\n  embed\(position = learned\) +#  \[B, T, 256\] +12,931,328/);
   assert.match(text, /\n    #  layers\.1\.mot\.w1 +\[512, 256, 64\] +8,388,608\n/);
   assert.match(text, /\n +#  total +81,617,668 /);
@@ -113,17 +113,17 @@ test("explain JSON: schema, fixed key order, every argument", () => {
   assert.deepEqual(Object.keys(doc), ["schema", "models"]);
   const [paper, small] = doc.models;
   assert.deepEqual(Object.keys(paper), ["name", "parent", "hyperparameters", "input", "embed", "sublayers", "head", "totals", "recipe"]);
-  assert.deepEqual(paper.hyperparameters, { vocab, context: T, d_model: d, d_ff: 1024, norm: "layernorm", norm_eps: 1e-5, dropout: 0 });
+  assert.deepEqual(paper.hyperparameters, { vocab, context: T, d_model: d, d_ff: 1024, norm: "layernorm", norm_eps: 1e-5, dropout: 0, init: { call: "normal", args: { std: 0.02 } } });
   assert.deepEqual(Object.keys(paper.sublayers[1]), ["index", "name", "kind", "args", "call", "outputShape", "params", "paramCount", "activeParamsPerToken", "flopsPerToken"]);
-  assert.deepEqual(paper.sublayers[1].args, { experts: 512, group: 32, expert_size: 64, temp: { call: "learnable", args: { init: 1 } }, activation: "relu" });
+  assert.deepEqual(paper.sublayers[1].args, { experts: 512, group: 32, expert_size: 64, temp: { call: "learnable", args: { init: 1 } }, activation: "relu", init: { call: "fan_in", args: { scale: 1 } } });
   assert.deepEqual(paper.sublayers[1].outputShape, ["B", "T", 256]);
   assert.deepEqual(paper.head.outputShape, ["B", "T", vocab]);
   assert.equal(paper.totals.params, 81_617_668);
   assert.deepEqual(paper.recipe.optimizer, { call: "adamw", args: { beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1 } });
   assert.deepEqual(Object.keys(paper.recipe), ["steps", "batch", "context", "lr", "warmup", "schedule", "optimizer", "clip", "seed", "eval_every", "checkpoint_every", "temp"]);
   assert.equal(small.recipe, null);
-  assert.deepEqual(small.sublayers[3].args, { experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expert_size: 64, activation: "relu", aux_loss: 0.01 });
-  assert.deepEqual(small.sublayers[4].args, { experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expert_size: 32, activation: "gelu" });
+  assert.deepEqual(small.sublayers[3].args, { experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expert_size: 64, activation: "relu", aux_loss: 0.01, init: { call: "fan_in", args: { scale: 1 } } });
+  assert.deepEqual(small.sublayers[4].args, { experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expert_size: 32, activation: "gelu", init: { call: "fan_in", args: { scale: 1 } } });
   assert.equal(small.sublayers[2].args.temp, 2);
   // Deterministic: the same models give the same bytes.
   assert.equal(explainJson([describeModel(motPaper), describeModel(everyKind)]), json);

@@ -20,7 +20,7 @@ export const paperRecipe: Recipe = {
 function paperBlocks(ffn: (index: number) => Sublayer): Sublayer[] {
   const layers: Sublayer[] = [];
   for (let block = 0; block < 4; block++) {
-    layers.push({ kind: "attention", index: 2 * block, heads: 4, headDim: 64, causal: true, bias: false });
+    layers.push({ kind: "attention", init: { kind: "normal", std: 0.02 }, index: 2 * block, heads: 4, headDim: 64, causal: true, bias: false });
     layers.push(ffn(2 * block + 1));
   }
   return layers;
@@ -35,9 +35,10 @@ export const motPaper: ModelIR = {
   norm: "layernorm",
   normEps: 1e-5,
   dropout: 0,
+  init: { kind: "normal", std: 0.02 },
   position: "learned",
   sublayers: paperBlocks((index) => ({
-    kind: "mot", index, experts: 512, group: 32, expertSize: 64, temp: { kind: "learnable", init: 1 }, activation: "relu",
+    kind: "mot", init: { kind: "fan_in", scale: 1 }, index, experts: 512, group: 32, expertSize: 64, temp: { kind: "learnable", init: 1 }, activation: "relu",
   })),
   tiedHead: true,
   recipe: paperRecipe,
@@ -47,7 +48,7 @@ export const densePaper: ModelIR = {
   ...motPaper,
   name: "dense_paper",
   parent: "mot_paper",
-  sublayers: paperBlocks((index) => ({ kind: "ff", index, size: 1024, activation: "relu" })),
+  sublayers: paperBlocks((index) => ({ kind: "ff", init: { kind: "normal", std: 0.02 }, index, size: 1024, activation: "relu" })),
 };
 
 /** One of every layer kind and option, small: rmsnorm, untied head, sinusoidal positions. */
@@ -60,13 +61,14 @@ export const everyKind: ModelIR = {
   norm: "rmsnorm",
   normEps: 1e-5,
   dropout: 0.1,
+  init: { kind: "normal", std: 0.02 },
   position: "sinusoidal",
   sublayers: [
-    { kind: "attention", index: 0, heads: 4, headDim: 8, causal: true, bias: true },
-    { kind: "ff", index: 1, size: 48, activation: "gelu" },
-    { kind: "mot", index: 2, experts: 8, group: 4, expertSize: 32, temp: { kind: "fixed", value: 2 }, activation: "relu" },
-    { kind: "moe", index: 3, experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expertSize: 64, activation: "relu", auxLoss: 0.01 },
-    { kind: "moe", index: 4, experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expertSize: 32, activation: "gelu" },
+    { kind: "attention", init: { kind: "normal", std: 0.02 }, index: 0, heads: 4, headDim: 8, causal: true, bias: true },
+    { kind: "ff", init: { kind: "normal", std: 0.02 }, index: 1, size: 48, activation: "gelu" },
+    { kind: "mot", init: { kind: "fan_in", scale: 1 }, index: 2, experts: 8, group: 4, expertSize: 32, temp: { kind: "fixed", value: 2 }, activation: "relu" },
+    { kind: "moe", init: { kind: "fan_in", scale: 1 }, index: 3, experts: 4, routing: "token_choice", topk: 2, capacity: 1.25, expertSize: 64, activation: "relu", auxLoss: 0.01 },
+    { kind: "moe", init: { kind: "fan_in", scale: 1 }, index: 4, experts: 4, routing: "expert_choice", topk: 1, capacity: 2, group: 8, expertSize: 32, activation: "gelu" },
   ],
   tiedHead: false,
 };

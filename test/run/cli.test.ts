@@ -128,19 +128,54 @@ test("bad input: one clear line and a non-zero exit each", () => {
   notLanguage.graph!.input![0].name = "token_ids";
   notLanguage.graph!.node!.filter((n) => n.input?.includes("input_ids")).forEach((n) => (n.input = n.input!.map((i) => (i === "input_ids" ? "token_ids" : i))));
   writeFileSync(join(dir, "not-language.onnx"), onnx.ModelProto.encode(notLanguage).finish());
-  oneLineFailure(["run", join(dir, "missing.onnx"), "--ids", "[1]", "--ep", "cpu"], /missing\.onnx: no such file or directory$/);
-  oneLineFailure(["run", join(dir, "unknown-op.onnx"), "--ids", "[1]"], /unknown-op\.onnx: onnxruntime cannot load it: .*No Op registered for NoSuchOp/);
-  oneLineFailure(["run", join(dir, "not-language.onnx"), "--ids", "[1]", "--ep", "cpu"], /not a language model motc can run \(inputs: token_ids; expected input_ids/);
-  oneLineFailure(["run", bad, "--ids", "[1]", "--ep", "cpu"], /bad\.onnx: not a valid ONNX model/);
-  oneLineFailure(["run", truncated, "--ids", "[1]", "--ep", "cpu"], /truncated\.onnx: not a valid ONNX model \(length past the end of the file/);
-  oneLineFailure(["run", anonymous, "--text", "hi", "--ep", "cpu"], /names no tokenizer .*--ids/);
-  oneLineFailure(["run", model, "--ids", "[[1,2],[3]]", "--ep", "cpu"], /^motc: ragged batch: sequence 1 has 1 token but sequence 0 has 2/);
-  oneLineFailure(["run", model, "--ids", "[1,2,256]", "--ep", "cpu"], /^motc: token id 256 at sequence 0, position 2 is out of range \(the vocabulary is \[0, 256\)\)$/);
-  oneLineFailure(["run", model, "--ids", "[-3]", "--ep", "cpu"], /token id -3 .* out of range/);
-  oneLineFailure(["run", model, "--ids", "[1, \"a\"]", "--ep", "cpu"], /position 1: "a" is not an integer token id/);
-  oneLineFailure(["run", model, "--ids", "[1,2", "--ep", "cpu"], /--ids is not valid JSON/);
-  oneLineFailure(["run", model, "--ids", "[]", "--ep", "cpu"], /--ids must be a non-empty JSON array/);
-  oneLineFailure(["run", model, "--ids", JSON.stringify(Array.from({ length: 25 }, (_, i) => i)), "--ep", "cpu"], /^motc: sequence of 25 tokens is longer than the model's context of 24$/);
-  oneLineFailure(["run", model, "--text", "", "--ep", "cpu"], /empty input/);
-  oneLineFailure(["run", model, "--ids", "[1]", "--text", "a"], /exactly one of --ids or --text/, 2);
+  const empty = join(dir, "empty.onnx");
+  writeFileSync(empty, "");
+  const noGraph = join(dir, "no-graph.onnx");
+  writeFileSync(noGraph, onnx.ModelProto.encode({ irVersion: 8, producerName: "motc-test" }).finish());
+  // Names a different output: no logits come back.
+  const noLogits = onnx.ModelProto.decode(buildToyModel({ kvCache: false }));
+  noLogits.graph!.output![0].name = "scores_out";
+  noLogits.graph!.node!.find((n) => n.output?.[0] === "logits")!.output = ["scores_out"];
+  writeFileSync(join(dir, "no-logits.onnx"), onnx.ModelProto.encode(noLogits).finish());
+  // Declares int32 ids: onnxruntime opens it, then refuses motc's int64 input when it runs.
+  const int32Ids = onnx.ModelProto.decode(buildToyModel({ kvCache: false }));
+  int32Ids.graph!.input![0].type!.tensorType!.elemType = 6;
+  writeFileSync(join(dir, "int32-ids.onnx"), onnx.ModelProto.encode(int32Ids).finish());
+  // A cache whose heads and head size are symbolic, in a model without motc's metadata to say them.
+  const symbolicCache = onnx.ModelProto.decode(buildToyModel({ metadata: false }));
+  for (const input of symbolicCache.graph!.input!.slice(1)) {
+    const dims = input.type!.tensorType!.shape!.dim!;
+    dims[1] = { dimParam: "heads" };
+    dims[3] = { dimParam: "head_dim" };
+  }
+  writeFileSync(join(dir, "symbolic-cache.onnx"), onnx.ModelProto.encode(symbolicCache).finish());
+
+  const path = (name: string) => join(dir, name).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  oneLineFailure(["run", join(dir, "missing.onnx"), "--ids", "[1]", "--ep", "cpu"], new RegExp(`^motc: error MOT201: cannot read ${path("missing.onnx")}: no such file or directory$`));
+  oneLineFailure(["run", dir, "--ids", "[1]", "--ep", "cpu"], new RegExp(`^motc: error MOT201: cannot read ${path("")}: is a directory$`));
+  oneLineFailure(["run", join(dir, "unknown-op.onnx"), "--ids", "[1]"], /^motc: error MOT411: .*unknown-op\.onnx: onnxruntime cannot load it: .*No Op registered for NoSuchOp/);
+  oneLineFailure(["run", join(dir, "not-language.onnx"), "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT420: .*not-language\.onnx: not a language model motc can run \(inputs: token_ids; expected input_ids int64 \[batch, sequence\]\)$/);
+  oneLineFailure(["run", join(dir, "no-logits.onnx"), "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT421: .*no-logits\.onnx: the model has no float32 'logits' output of shape \[batch, sequence, vocab\]$/);
+  oneLineFailure(["run", join(dir, "int32-ids.onnx"), "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT424: .*int32-ids\.onnx: onnxruntime failed: .*int(32|64)/);
+  oneLineFailure(["run", join(dir, "symbolic-cache.onnx"), "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT422: .*symbolic-cache\.onnx: past_key_values\.0\.key has no static heads\/head_dim and the model's metadata does not say$/);
+  oneLineFailure(["run", bad, "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT410: .*bad\.onnx: not a valid ONNX model \(/);
+  oneLineFailure(["run", truncated, "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT410: .*truncated\.onnx: not a valid ONNX model \(length past the end of the file/);
+  oneLineFailure(["run", empty, "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT410: .*empty\.onnx: not a valid ONNX model \(empty file\)$/);
+  oneLineFailure(["run", noGraph, "--ids", "[1]", "--ep", "cpu"], /^motc: error MOT410: .*no-graph\.onnx: not a valid ONNX model \(no graph\)$/);
+  oneLineFailure(["run", anonymous, "--text", "hi", "--ep", "cpu"], /^motc: error MOT425: .*anonymous\.onnx: the model names no tokenizer \(no motc\.tokenizer metadata\); give token ids with --ids$/);
+  oneLineFailure(["run", model, "--ids", "[[1,2],[3]]", "--ep", "cpu"], /^motc: error MOT436: ragged batch: sequence 1 has 1 token but sequence 0 has 2 \(all must be the same length\)$/);
+  oneLineFailure(["run", model, "--ids", "[1,2,256]", "--ep", "cpu"], /^motc: error MOT438: token id 256 at sequence 0, position 2 is out of range \(the vocabulary is \[0, 256\)\)$/);
+  oneLineFailure(["run", model, "--ids", "[-3]", "--ep", "cpu"], /^motc: error MOT438: token id -3 .* out of range/);
+  oneLineFailure(["run", model, "--ids", "[1, \"a\"]", "--ep", "cpu"], /^motc: error MOT433: --ids: sequence 0, position 1: "a" is not an integer token id$/);
+  oneLineFailure(["run", model, "--ids", "[1,[2]]", "--ep", "cpu"], /^motc: error MOT432: --ids mixes ids and arrays/);
+  oneLineFailure(["run", model, "--ids", "[1,2", "--ep", "cpu"], /^motc: error MOT430: --ids is not valid JSON: \[1,2$/);
+  oneLineFailure(["run", model, "--ids", "[]", "--ep", "cpu"], /^motc: error MOT431: --ids must be a non-empty JSON array/);
+  oneLineFailure(["run", model, "--ids", JSON.stringify(Array.from({ length: 25 }, (_, i) => i)), "--ep", "cpu"], /^motc: error MOT437: sequence of 25 tokens is longer than the model's context of 24$/);
+  // An empty --text and an empty sequence of ids are the same mistake.
+  oneLineFailure(["run", model, "--text", "", "--ep", "cpu"], /^motc: error MOT435: empty sequence: give at least one token$/);
+  oneLineFailure(["run", model, "--ids", "[[]]", "--ep", "cpu"], /^motc: error MOT435: empty sequence: give at least one token$/);
+  oneLineFailure(["run", model, "--ids", "[1]", "--text", "a"], /^motc: error MOT221: give exactly one of --ids or --text$/, 2);
+  oneLineFailure(["run", model, "--ids", "[1]", "--top", "0"], /^motc: error MOT220: --top must be a whole number >= 1, got '0'$/, 2);
+  oneLineFailure(["run", model, "--ids", "[1]", "--threads", "two"], /^motc: error MOT220: --threads must be a whole number >= 1, got 'two'$/, 2);
+  oneLineFailure(["run", model, "--ids", "[1]", "--ep", ","], /^motc: error MOT412: --ep needs at least one provider \(known: cuda, tensorrt, webgpu, dml, coreml, cpu\)$/, 2);
 });

@@ -105,19 +105,39 @@ test("motc generate streams the same text for the same seed and stops at the con
 test("motc generate refuses a model without a KV cache, an empty prompt and bad sampling flags", () => {
   const plainRun = runMotc(["generate", plain, "--prompt", "Hi", "--ep", "cpu"]);
   assert.equal(plainRun.code, 1);
-  assert.match(plainRun.stderr, /^motc: .*plain\.onnx: generate needs a model compiled with --kv-cache .*\n$/);
+  assert.equal(plainRun.stderr, `motc: error MOT440: ${plain}: generate needs a model compiled with --kv-cache (this one has no past_key_values inputs); run 'motc compile SPEC --kv-cache'\n`);
   const empty = runMotc(["generate", model, "--prompt", "", "--ep", "cpu"]);
   assert.equal(empty.code, 2);
-  assert.equal(empty.stderr, "motc: empty prompt: --prompt needs some text\n");
+  assert.equal(empty.stderr, "motc: error MOT441: empty prompt: --prompt needs some text\n");
   const temperature = runMotc(["generate", model, "--prompt", "a", "--temperature", "-1", "--ep", "cpu"]);
   assert.equal(temperature.code, 2);
-  assert.equal(temperature.stderr, "motc: --temperature must be >= 0, got '-1'\n");
+  assert.equal(temperature.stderr, "motc: error MOT220: --temperature must be >= 0, got '-1'\n");
   const topK = runMotc(["generate", model, "--prompt", "a", "--top-k", "2.5", "--ep", "cpu"]);
   assert.equal(topK.code, 2);
-  assert.equal(topK.stderr, "motc: --top-k must be a whole number >= 0, got '2.5'\n");
+  assert.equal(topK.stderr, "motc: error MOT220: --top-k must be a whole number >= 0, got '2.5'\n");
   const tooLong = runMotc(["generate", model, "--prompt", "x".repeat(41), "--ep", "cpu"]);
   assert.equal(tooLong.code, 1);
-  assert.equal(tooLong.stderr, "motc: the prompt is 41 tokens, longer than the model's context of 40\n");
+  assert.equal(tooLong.stderr, "motc: error MOT443: the prompt is 41 tokens, longer than the model's context of 40\n");
+  const seed = runMotc(["generate", model, "--prompt", "a", "--seed", "1.5", "--ep", "cpu"]);
+  assert.equal(seed.code, 2);
+  assert.equal(seed.stderr, "motc: error MOT220: --seed must be a whole number, got '1.5'\n");
+  const notANumber = runMotc(["generate", model, "--prompt", "a", "--temperature", "warm", "--ep", "cpu"]);
+  assert.equal(notANumber.code, 2);
+  assert.equal(notANumber.stderr, "motc: error MOT220: --temperature must be a number, got 'warm'\n");
+  const noPrompt = runMotc(["generate", model, "--ep", "cpu"]);
+  assert.equal(noPrompt.code, 2);
+  assert.equal(noPrompt.stderr, "motc: error MOT213: required option '--prompt <text>' not given\n(run 'motc --help' for usage)\n");
+});
+
+test("the library refuses what the CLI checks first: no sequences, an empty prompt, a past for a model without a cache, bad sampler options", async () => {
+  const run = await openSession(model, { providers: ["cpu"] });
+  await assert.rejects(forward(run, []), { code: "MOT434", message: "no sequences to run" });
+  await assert.rejects(generate(run, [], { maxTokens: 1, temperature: 0, topK: 0, seed: 0 }), { code: "MOT442", message: "empty prompt: give at least one token of text" });
+  const plainRun = await openSession(plain, { providers: ["cpu"] });
+  const past = (await forward(run, [[1]])).present!;
+  await assert.rejects(forward(plainRun, [[2]], past), { code: "MOT423", message: `${plain}: this model has no KV cache inputs; compile it with --kv-cache` });
+  assert.throws(() => new Sampler({ temperature: -1, topK: 0, seed: 0 }), { code: "MOT220", message: "temperature must be >= 0, got '-1'" });
+  assert.throws(() => new Sampler({ temperature: 1, topK: 1.5, seed: 0 }), { code: "MOT220", message: "top-k must be a whole number >= 0, got '1.5'" });
 });
 
 test("the sampler draws tokens with softmax(logits / T) frequencies, top-k cuts the tail", () => {

@@ -51,5 +51,5 @@ test("motc run --ep with an unknown provider is a usage error (exit 2, one line)
   const result = runMotc(["run", model, "--ids", "[1]", "--ep", "cuda,tpu"]);
   assert.equal(result.code, 2);
   assert.equal(result.stdout, "");
-  assert.deepEqual(result.stderr.trimEnd().split("\n"), ["motc: unknown execution provider 'tpu' in --ep (known: cuda, tensorrt, webgpu, dml, coreml, cpu)"]);
+  assert.deepEqual(result.stderr.trimEnd().split("\n"), ["motc: error MOT413: unknown execution provider 'tpu' in --ep (known: cuda, tensorrt, webgpu, dml, coreml, cpu)"]);
 });

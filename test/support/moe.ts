@@ -45,10 +45,11 @@ export function strongMoe(model: ModelIR, seed: number): Weights {
  */
 export function oneExpertModel(): { model: ModelIR; weights: Weights; limit: (tokens: number) => number } {
   const layer: MixtureOfExpertsLayer = {
-    kind: "moe", index: 0, experts: 4, routing: "token_choice", topk: 1, capacity: 1, expertSize: 12, activation: "gelu", auxLoss: 0.01,
+    kind: "moe", init: { kind: "fan_in", scale: 1 }, index: 0, experts: 4, routing: "token_choice", topk: 1, capacity: 1, expertSize: 12, activation: "gelu", auxLoss: 0.01,
   };
   const model: ModelIR = {
     name: "one_expert", vocab: 13, context: 8, dModel: 8, dFF: 32, norm: "layernorm", normEps: 1e-5, dropout: 0,
+    init: { kind: "normal", std: 0.02 },
     position: "learned", sublayers: [layer], tiedHead: true,
   };
   const weights = initialWeights(model, 21);

@@ -39,16 +39,34 @@ test("compile --target tfjs round-trips weights and logits through the artifact"
   direct.dispose();
 });
 
-test("a model.json that is not a motc artifact is one clear error", async () => {
+test("a model.json that is not a motc artifact, or a broken one, is one clear error", async () => {
   const tf = await backend("cpu");
   const dir = mkdtempSync(join(tmpdir(), "motc-tfjs-bad-"));
   writeFileSync(join(dir, "model.json"), JSON.stringify({ format: "graph-model", weightsManifest: [] }));
-  assert.throws(() => loadTfjsArtifact(tf, dir), /not a motc tfjs artifact/);
-  assert.throws(() => loadTfjsArtifact(tf, join(dir, "missing")), /no such file or directory/);
+  assert.throws(() => loadTfjsArtifact(tf, dir), { code: "MOT310", message: `${dir}: not a motc tfjs artifact (model.json has no motc topology)` });
+  const missing = join(dir, "missing");
+  assert.throws(() => loadTfjsArtifact(tf, missing), { code: "MOT201", message: `cannot read ${join(missing, "model.json")}: no such file or directory` });
+  writeFileSync(join(dir, "model.json"), "{ not json");
+  assert.throws(() => loadTfjsArtifact(tf, dir), { code: "MOT313", message: `${join(dir, "model.json")}: not valid JSON` });
+
+  // A real artifact, then broken one way at a time.
+  const out = mkdtempSync(join(tmpdir(), "motc-tfjs-broken-"));
+  assert.equal(runMotc(["compile", "specs/tiny.mot", "--target", "tfjs", "--out", out]).code, 0);
+  const artifact = join(out, "tiny.tfjs");
+  const json = JSON.parse(readFileSync(join(artifact, "model.json"), "utf8"));
+  writeFileSync(join(artifact, "model.json"), JSON.stringify({ ...json, modelTopology: { ...json.modelTopology, model: "nope" } }));
+  assert.throws(() => loadTfjsArtifact(tf, artifact), { code: "MOT311", message: `${artifact}: its spec does not define a clean model 'nope'` });
+  const [group] = json.weightsManifest;
+  writeFileSync(join(artifact, "model.json"), JSON.stringify({ ...json, weightsManifest: [{ ...group, weights: group.weights.slice(0, -1) }] }));
+  const last = group.weights.at(-1).name;
+  assert.throws(() => loadTfjsArtifact(tf, artifact), { code: "MOT312", message: `${artifact}: the artifact has no weights for '${last}'` });
 });
 
 test("--target tfjs refuses ONNX-only flags as a usage error", () => {
   const result = runMotc(["compile", "specs/tiny.mot", "--target", "tfjs", "--kv-cache", "--out", tmpdir()]);
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /--kv-cache applies to --target onnx only/);
+  assert.equal(result.stderr, "motc: error MOT223: --kv-cache applies to --target onnx only\n");
+  const two = runMotc(["compile", "specs/tiny.mot", "--target", "tfjs", "--fp16", "--no-mix", "--out", tmpdir()]);
+  assert.equal(two.code, 2);
+  assert.equal(two.stderr, "motc: error MOT223: --fp16, --no-mix applies to --target onnx only\n");
 });

@@ -29,6 +29,7 @@ test("auto: one line per backend that cannot start, then the one that runs", asy
 
 test("explicit backends that cannot start reject with the reason; cpu and wasm start", async () => {
   await assert.rejects(selectBackend("tensorflow", () => {}), /^Error: tfjs backend tensorflow: .*not installed.*\(--backend auto takes the first that starts\)$/);
+  await assert.rejects(selectBackend("tensorflow", () => {}), { code: "MOT540" });
   if (!hasVulkan) await assert.rejects(selectBackend("webgpu", () => {}), /^Error: tfjs backend webgpu: no Vulkan loader/);
   const lines: string[] = [];
   assert.equal((await selectBackend("cpu", (line) => lines.push(line))).name, "cpu");

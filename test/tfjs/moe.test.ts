@@ -123,11 +123,11 @@ test("cpu: experts no token picks are never run (NaN weights there leave the log
 /** attention, token choice (E=3, top-2, capacity 1 so training drops, aux 0.1), expert choice (E=3, G=2). */
 function gradientModel(): ModelIR {
   const moe = (index: number, extra: Partial<TokenChoiceLayer> | Partial<ExpertChoiceLayer>): MixtureOfExpertsLayer =>
-    ({ kind: "moe", index, experts: 3, routing: "token_choice", topk: 2, capacity: 1, expertSize: 5, activation: "gelu", auxLoss: 0.1, ...extra }) as MixtureOfExpertsLayer;
+    ({ kind: "moe", init: { kind: "fan_in", scale: 1 }, index, experts: 3, routing: "token_choice", topk: 2, capacity: 1, expertSize: 5, activation: "gelu", auxLoss: 0.1, ...extra }) as MixtureOfExpertsLayer;
   return {
-    name: "moe_gradients", vocab: 11, context: 6, dModel: 8, dFF: 16, norm: "layernorm", normEps: 1e-5, dropout: 0, position: "learned", tiedHead: true,
+    name: "moe_gradients", vocab: 11, context: 6, dModel: 8, dFF: 16, norm: "layernorm", normEps: 1e-5, dropout: 0, init: { kind: "normal", std: 0.02 }, position: "learned", tiedHead: true,
     sublayers: [
-      { kind: "attention", index: 0, heads: 2, headDim: 4, causal: true, bias: false },
+      { kind: "attention", init: { kind: "normal", std: 0.02 }, index: 0, heads: 2, headDim: 4, causal: true, bias: false },
       moe(1, {}),
       moe(2, { routing: "expert_choice", group: 2, capacity: 1.5, activation: "relu" }),
     ],

@@ -21,16 +21,16 @@ export async function backend(preference: BackendPreference): Promise<TF> {
 }
 
 const attention = (index: number, heads: number, d: number, extra: Partial<AttentionLayer> = {}): AttentionLayer =>
-  ({ kind: "attention", index, heads, headDim: d / heads, causal: true, bias: false, ...extra });
+  ({ kind: "attention", init: { kind: "normal", std: 0.02 }, index, heads, headDim: d / heads, causal: true, bias: false, ...extra });
 const ff = (index: number, size: number, activation: FeedForwardLayer["activation"]): FeedForwardLayer =>
-  ({ kind: "ff", index, size, activation });
+  ({ kind: "ff", init: { kind: "normal", std: 0.02 }, index, size, activation });
 const glu = (index: number, size: number, activation: GatedFeedForwardLayer["activation"]): GatedFeedForwardLayer =>
-  ({ kind: "glu", index, size, activation });
+  ({ kind: "glu", init: { kind: "normal", std: 0.02 }, index, size, activation });
 const mot = (index: number, experts: number, group: number, expertSize: number, extra: Partial<MixtureOfTokensLayer> = {}): MixtureOfTokensLayer =>
-  ({ kind: "mot", index, experts, group, expertSize, temp: { kind: "fixed", value: 1 }, activation: "relu", ...extra });
+  ({ kind: "mot", init: { kind: "fan_in", scale: 1 }, index, experts, group, expertSize, temp: { kind: "fixed", value: 1 }, activation: "relu", ...extra });
 
 function model(name: string, sublayers: Sublayer[], extra: Partial<ModelIR> = {}): ModelIR {
-  return { name, vocab: 11, context: 6, dModel: 8, dFF: 16, norm: "layernorm", normEps: 1e-5, dropout: 0, position: "learned", sublayers, tiedHead: true, ...extra };
+  return { name, vocab: 11, context: 6, dModel: 8, dFF: 16, norm: "layernorm", normEps: 1e-5, dropout: 0, init: { kind: "normal", std: 0.02 }, position: "learned", sublayers, tiedHead: true, ...extra };
 }
 
 /** Small models that between them use every layer kind and option the tfjs lowering has. */

@@ -55,7 +55,7 @@ test("Ctrl-C saves a checkpoint and exits 130; --resume then reproduces the unin
   });
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   assert.equal(code, 130, stderr);
-  const match = /motc: interrupted at step (\d+): checkpoint saved to (.*) \(continue with --resume\)\n$/.exec(stderr);
+  const match = /motc: error MOT503: interrupted at step (\d+): checkpoint saved to (.*) \(continue with --resume\)\n$/.exec(stderr);
   assert.ok(match, stderr);
   const stoppedAt = Number(match[1]);
   assert.ok(stoppedAt >= 5 && stoppedAt < 60, `stopped at ${stoppedAt}`);
@@ -69,23 +69,37 @@ test("Ctrl-C saves a checkpoint and exits 130; --resume then reproduces the unin
 });
 
 test("a missing or empty data file ends with one clear line", () => {
-  assertOneLineFailure(train("--data", join(scratch, "absent.txt"), "--out", join(scratch, "o1")), 1, /^motc: .*absent\.txt: no such file or directory$/);
+  assertOneLineFailure(train("--data", join(scratch, "absent.txt"), "--out", join(scratch, "o1")), 1, /^motc: error MOT201: cannot read .*absent\.txt: no such file or directory$/);
   const empty = join(scratch, "empty.txt");
   writeFileSync(empty, "");
-  assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: .*empty\.txt: the data file is empty$/);
+  assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: error MOT523: .*empty\.txt: the data file is empty$/);
+});
+
+test("data that is a directory, too short to hold out, or a tokenizer the model's vocabulary cannot take", () => {
+  assertOneLineFailure(train("--data", scratch, "--out", join(scratch, "o5")), 1, new RegExp(`^motc: error MOT522: ${scratch}: is a directory \\(give text files\\)$`));
+  // 300 bytes: 285 to train on (17 windows, a batch needs 8), 15 held out, less than one window of 17.
+  const short = join(scratch, "300.txt");
+  writeFileSync(short, "abcdefghij".repeat(30));
+  assertOneLineFailure(train("--data", short, "--out", join(scratch, "o6")), 1,
+    /^motc: error MOT525: the held-out split \(the last 5% of the data\) has 15 tokens, fewer than one window of 17; give more data$/);
+  assertOneLineFailure(train("--tokenizer", "gpt2", "--out", join(scratch, "o7")), 1, /^motc: error MOT530: the gpt2 tokenizer needs vocab >= 50257, but the model has 256$/);
+  const narrow = join(scratch, "narrow.mot");
+  writeFileSync(narrow, readFileSync(spec, "utf8").replace("vocab   = 256", "vocab   = 100"));
+  const bytes = runMotc(["train", narrow, "--backend", backend, "--data", data, "--out", join(scratch, "o8")]);
+  assertOneLineFailure(bytes, 1, /^motc: error MOT530: the bytes tokenizer needs vocab >= 256, but the model has 100$/);
 });
 
 test("a backend asked for by name that cannot start ends with one clear line", () => {
   // tfjs-node is an optional peer this checkout does not install.
   const result = runMotc(["train", spec, "--backend", "tensorflow", "--data", data, "--steps", "1", "--out", join(scratch, "o4")]);
-  assertOneLineFailure(result, 1, /^motc: tfjs backend tensorflow: @tensorflow\/tfjs-node-gpu is not installed, .*\(--backend auto takes the first that starts\)$/);
+  assertOneLineFailure(result, 1, /^motc: error MOT540: tfjs backend tensorflow: @tensorflow\/tfjs-node-gpu is not installed, .*\(--backend auto takes the first that starts\)$/);
 });
 
 test("a corpus shorter than one batch is refused with the numbers", () => {
   const short = join(scratch, "short.txt");
   writeFileSync(short, "x".repeat(100));
   assertOneLineFailure(train("--data", short, "--out", join(scratch, "o3")), 1,
-    /^motc: the training split has 95 tokens: 5 windows of 17 tokens, but one batch needs 8 \(129 tokens\); give more data or a smaller --batch$/);
+    /^motc: error MOT524: the training split has 95 tokens: 5 windows of 17 tokens, but one batch needs 8 \(129 tokens\); give more data or a smaller --batch$/);
 });
 
 test("--resume refuses a checkpoint of another model or another definition of the same model", () => {
@@ -93,17 +107,17 @@ test("--resume refuses a checkpoint of another model or another definition of th
   const first = train("--steps", "2", "--out", out);
   assert.equal(first.code, 0, first.stderr);
   const tiny = runMotc(["train", join(repoRoot, "specs/tiny.mot"), "--backend", backend, "--data", data, "--out", out, "--resume"]);
-  assertOneLineFailure(tiny, 1, /^motc: .*other: the checkpoint is of model 'small', not 'tiny'; train into another --out$/);
+  assertOneLineFailure(tiny, 1, /^motc: error MOT511: .*other: the checkpoint is of model 'small', not 'tiny'; train into another --out$/);
   const changed = join(scratch, "changed.mot");
   writeFileSync(changed, readFileSync(spec, "utf8").replace("d_model = 16", "d_model = 32"));
   const result = runMotc(["train", changed, "--backend", backend, "--data", data, "--out", out, "--resume"]);
-  assertOneLineFailure(result, 1, /^motc: .*other: the checkpoint was trained from a different definition of model 'small'/);
+  assertOneLineFailure(result, 1, /^motc: error MOT513: .*other: the checkpoint was trained from a different definition of model 'small'/);
 });
 
 test("a diverging run (NaN or infinite loss) stops with one line and keeps the last good checkpoint", () => {
   const out = join(scratch, "nan");
   const result = train("--lr", "1e30", "--checkpoint-every", "1", "--out", out);
-  assertOneLineFailure(result, 1, /^motc: the loss became (NaN|-?Infinity) at step (\d+) .*training stopped, the last good checkpoint \(step \d+\) is kept in /);
+  assertOneLineFailure(result, 1, /^motc: error MOT502: the loss became (NaN|-?Infinity) at step (\d+) .*training stopped, the last good checkpoint \(step \d+\) is kept in /);
   const [, failed, kept] = /at step (\d+) .*\(step (\d+)\)/.exec(result.stderr)!;
   assert.equal(Number(kept), Number(failed) - 1);
   assert.equal(readManifest(out).step, Number(kept));

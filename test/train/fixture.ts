@@ -31,10 +31,11 @@ export function smallModel(recipe: Recipe = smallRecipe()): ModelIR {
     norm: "layernorm",
     normEps: 1e-5,
     dropout: 0,
+    init: { kind: "normal", std: 0.02 },
     position: "learned",
     sublayers: [
-      { kind: "attention", index: 0, heads: 2, headDim: 8, causal: true, bias: false },
-      { kind: "mot", index: 1, experts: 4, group: 2, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "relu" },
+      { kind: "attention", init: { kind: "normal", std: 0.02 }, index: 0, heads: 2, headDim: 8, causal: true, bias: false },
+      { kind: "mot", init: { kind: "fan_in", scale: 1 }, index: 1, experts: 4, group: 2, expertSize: 32, temp: { kind: "learnable", init: 1 }, activation: "relu" },
     ],
     tiedHead: true,
     recipe,

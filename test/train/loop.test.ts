@@ -84,13 +84,14 @@ test("resuming refuses a checkpoint of another model, of a changed spec, or none
   const recipe = smallRecipe({ steps: 2, evalEvery: 2, checkpointEvery: 2 });
   const out = join(scratch, "refuse");
   await run(out, recipe).promise;
-  await assert.rejects(run(out, recipe).promise, /already holds a checkpoint: pass --resume/);
+  await assert.rejects(run(out, recipe).promise, { code: "MOT500", message: `${out} already holds a checkpoint: pass --resume to continue it, or remove it / choose another --out` });
   const renamed = { ...smallModel(recipe), name: "other" };
-  await assert.rejects(run(out, recipe, { resume: true }, renamed).promise, /the checkpoint is of model 'small', not 'other'/);
+  await assert.rejects(run(out, recipe, { resume: true }, renamed).promise, { code: "MOT511", message: `${out}: the checkpoint is of model 'small', not 'other'; train into another --out` });
   const wider = { ...smallModel(recipe), dFF: 128 };
-  await assert.rejects(run(out, recipe, { resume: true }, wider).promise, /trained from a different definition of model 'small'/);
-  await assert.rejects(run(out, { ...recipe, batch: 4 }, { resume: true }).promise, /cannot resume: the checkpoint was trained with batch 8, this run has 4/);
-  await assert.rejects(run(join(scratch, "nothing"), recipe, { resume: true }).promise, /no checkpoint to resume/);
+  await assert.rejects(run(out, recipe, { resume: true }, wider).promise, { code: "MOT513", message: /trained from a different definition of model 'small'/ });
+  await assert.rejects(run(out, { ...recipe, batch: 4 }, { resume: true }).promise, { code: "MOT514", message: `${out}: cannot resume: the checkpoint was trained with batch 8, this run has 4` });
+  const nothing = join(scratch, "nothing");
+  await assert.rejects(run(nothing, recipe, { resume: true }).promise, { code: "MOT510", message: `${nothing}: no checkpoint to resume (pass no --resume to start afresh)` });
   // Another backend may continue, with a note; more steps than the checkpoint's recipe too.
   const other = backend === "cpu" ? "wasm" : "cpu";
   const longer = { ...recipe, steps: 3 };
@@ -103,7 +104,8 @@ test("resuming refuses a checkpoint of another model, of a changed spec, or none
 test("a loss that becomes NaN or infinite stops training and keeps the last good checkpoint", async () => {
   const recipe = smallRecipe({ steps: 10, lr: 1e30, warmup: 0, schedule: { kind: "constant" }, clip: 0, evalEvery: 10, checkpointEvery: 1 });
   const out = join(scratch, "nan");
-  await assert.rejects(run(out, recipe).promise, (error: Error) => {
+  await assert.rejects(run(out, recipe).promise, (error: Error & { code?: string }) => {
+    assert.equal(error.code, "MOT502");
     assert.match(error.message, /^the loss became (NaN|Infinity|-Infinity) at step (\d+) \(gradient norm .*\); training stopped, the last good checkpoint \(step (\d+)\) is kept in /);
     const [, failed, kept] = /at step (\d+).*\(step (\d+)\)/.exec(error.message)!;
     assert.equal(Number(kept), Number(failed) - 1);

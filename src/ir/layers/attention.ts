@@ -1,11 +1,10 @@
 // `attention(heads, causal, bias)` — multi-head self-attention (SEMANTICS.md, "attention").
 // Parameters `layers.i.attn.{wq,wk,wv,wo}` [d, d] and, with `bias`, `{bq,bk,bv,bo}` [d].
 // `heads` must divide d_model: the checker's entry for attention (src/check/layers.ts) says so.
-import { bias, matrix, type SublayerKind } from "./kind.js";
+import { bias, matrix, type SublayerBase, type SublayerKind } from "./kind.js";
 
-export interface AttentionLayer {
+export interface AttentionLayer extends SublayerBase {
   kind: "attention";
-  index: number;
   heads: number;
   /** d_model / heads */
   headDim: number;
@@ -20,6 +19,7 @@ export const attention: SublayerKind<AttentionLayer> = {
     heads: { type: "int", range: { positive: true } },
     causal: { type: "bool", default: true },
     bias: { type: "bool", default: false },
+    init: { type: "init" },
   },
   build: (args, { dModel }) => {
     const heads = args.heads as number;
@@ -27,9 +27,9 @@ export const attention: SublayerKind<AttentionLayer> = {
   },
   describe: (layer) => ({ heads: layer.heads, causal: layer.causal, bias: layer.bias }),
   paramPrefix: "attn",
-  params: (layer, model, { std, outputStd }) => {
+  params: (layer, model, init) => {
     const d = model.dModel;
-    const weights = [matrix("attn.wq", [d, d], std), matrix("attn.wk", [d, d], std), matrix("attn.wv", [d, d], std), matrix("attn.wo", [d, d], outputStd)];
+    const weights = [matrix("attn.wq", [d, d], init(d)), matrix("attn.wk", [d, d], init(d)), matrix("attn.wv", [d, d], init(d)), matrix("attn.wo", [d, d], init(d, true))];
     const biases = layer.bias ? [bias("attn.bq", d), bias("attn.bk", d), bias("attn.bv", d), bias("attn.bo", d)] : [];
     return [...weights, ...biases];
   },

@@ -1,11 +1,10 @@
 // `ff(size, activation)` — the dense position-wise feed-forward network
 // (SEMANTICS.md, "ff"): act(h @ w1 + b1) @ w2 + b2, `layers.i.ff.{w1 [d,s], b1 [s], w2 [s,d], b2 [d]}`.
 import type { Activation } from "../model.js";
-import { bias, matrix, type SublayerKind } from "./kind.js";
+import { bias, matrix, type SublayerBase, type SublayerKind } from "./kind.js";
 
-export interface FeedForwardLayer {
+export interface FeedForwardLayer extends SublayerBase {
   kind: "ff";
-  index: number;
   size: number;
   activation: Activation;
 }
@@ -16,13 +15,14 @@ export const ff: SublayerKind<FeedForwardLayer> = {
   args: {
     size: { type: "int", default: ({ dFF }) => dFF, range: { positive: true } },
     activation: { type: "choice", options: ["relu", "gelu"], default: "relu" },
+    init: { type: "init" },
   },
   build: (args) => ({ kind: "ff", size: args.size as number, activation: args.activation as Activation }),
   describe: (layer) => ({ size: layer.size, activation: layer.activation }),
   paramPrefix: "ff",
-  params: (layer, model, { std, outputStd }) => {
+  params: (layer, model, init) => {
     const d = model.dModel;
-    return [matrix("ff.w1", [d, layer.size], std), bias("ff.b1", layer.size), matrix("ff.w2", [layer.size, d], outputStd), bias("ff.b2", d)];
+    return [matrix("ff.w1", [d, layer.size], init(d)), bias("ff.b1", layer.size), matrix("ff.w2", [layer.size, d], init(layer.size, true)), bias("ff.b2", d)];
   },
   flopsPerToken: (layer, model) => 2 * 2 * model.dModel * layer.size,
   // Input, norm; the hidden layer before and after the activation.

@@ -3,14 +3,12 @@
 // Transformer"). SEMANTICS.md, "glu":
 //   (act(h @ w_gate) * (h @ w_up)) @ w_down
 // with `layers.i.glu.w_gate [d, s]`, `w_up [d, s]`, `w_down [s, d]` and no biases.
-import type { SublayerKind } from "./kind.js";
-import { matrix } from "./kind.js";
+import { matrix, type SublayerBase, type SublayerKind } from "./kind.js";
 
 export type GluActivation = "silu" | "gelu";
 
-export interface GatedFeedForwardLayer {
+export interface GatedFeedForwardLayer extends SublayerBase {
   kind: "glu";
-  index: number;
   size: number;
   activation: GluActivation;
 }
@@ -21,13 +19,14 @@ export const glu: SublayerKind<GatedFeedForwardLayer> = {
   args: {
     size: { type: "int", default: ({ dFF }) => dFF, range: { positive: true } },
     activation: { type: "choice", options: ["silu", "gelu"], default: "silu" },
+    init: { type: "init" },
   },
   build: (args) => ({ kind: "glu", size: args.size as number, activation: args.activation as GluActivation }),
   describe: (layer) => ({ size: layer.size, activation: layer.activation }),
   paramPrefix: "glu",
-  params: (layer, model, { std, outputStd }) => {
+  params: (layer, model, init) => {
     const d = model.dModel;
-    return [matrix("glu.w_gate", [d, layer.size], std), matrix("glu.w_up", [d, layer.size], std), matrix("glu.w_down", [layer.size, d], outputStd)];
+    return [matrix("glu.w_gate", [d, layer.size], init(d)), matrix("glu.w_up", [d, layer.size], init(d)), matrix("glu.w_down", [layer.size, d], init(layer.size, true))];
   },
   // Three d×s products.
   flopsPerToken: (layer, model) => 6 * model.dModel * layer.size,

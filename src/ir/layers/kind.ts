@@ -5,7 +5,7 @@
 // each lowering target (onnx/, tfjs/) has one file per kind, found through the
 // registry (./index.ts). A new kind is one module here, one file per target and
 // one line in the registry — see "Adding a layer kind" in docs/STYLE.md.
-import type { ModelIR } from "../model.js";
+import type { InitScheme, ModelIR } from "../model.js";
 import type { InitKind } from "../params.js";
 
 /** A value as written in a .mot file: a number, a boolean, an enumerated word, or a call. */
@@ -44,6 +44,8 @@ export type ArgSpec =
   | { type: "number"; default?: number; range?: Range }
   | { type: "bool"; default: boolean }
   | { type: "choice"; options: readonly string[]; default?: string }
+  /** `init = normal(std = …) | fan_in(scale = …)`; `default` absent: the model's `init` key. */
+  | { type: "init"; default?: InitScheme }
   | { type: "custom"; words?: readonly string[] };
 
 export type ArgValue = number | boolean | string;
@@ -57,13 +59,12 @@ export interface LocalParam {
   decay: boolean;
 }
 
-/** Standard deviations of the default initialisation (params.ts): matrices, and residual outputs. */
-export interface InitScale {
-  /** GPT-2's 0.02 for every matrix. */
-  std: number;
-  /** std / sqrt(sublayers) for the matrix that writes into the residual stream. */
-  outputStd: number;
-}
+/**
+ * How one matrix of a layer starts, under the layer's `init` scheme (params.ts):
+ * `fanIn` is its input width; `residual` marks the matrix that writes into the
+ * residual stream (`wo`, `w2`, `w_down`), which `normal(std)` starts smaller.
+ */
+export type MatrixInit = (fanIn: number, residual?: boolean) => InitKind;
 
 /** What a parameter does, for per-role totals in `summary` and `diff`. */
 export type ParamRole = "embedding" | "attention" | "ffn" | "norm" | "unembedding";
@@ -88,13 +89,17 @@ export interface PictureStyle {
   stroke?: string;
 }
 
-/** A sublayer as the IR holds it: its kind, its index `i` (`layers.i.*`), and its checked arguments. */
+/** A sublayer as the IR holds it: its kind, its index `i` (`layers.i.*`), how it starts, and its checked arguments. */
 export interface SublayerBase {
   kind: string;
   index: number;
+  /** Its `init` argument, defaults filled in (the kind's, else the model's `init` key). */
+  init: InitScheme;
 }
 
 export type WithoutIndex<L> = L extends unknown ? Omit<L, "index"> : never;
+/** What a kind builds from its arguments: the checker adds `index` (when expanding `repeat`) and `init`. */
+export type Built<L> = L extends unknown ? Omit<L, "index" | "init"> : never;
 
 export interface SublayerKind<L extends SublayerBase> {
   kind: L["kind"];
@@ -107,13 +112,13 @@ export interface SublayerKind<L extends SublayerBase> {
    * `custom` ones as the kind's checker entry read them). Undefined only for arguments the
    * checker entry has already reported.
    */
-  build(args: Readonly<Record<string, ArgValue | object>>, widths: Widths): WithoutIndex<L> | undefined;
-  /** Every argument as .mot values, defaults included, in `args` order (explain, diff, transition's spec). */
+  build(args: Readonly<Record<string, ArgValue | object>>, widths: Widths): Built<L> | undefined;
+  /** Every argument but `init` as .mot values, defaults included, in `args` order (explain, diff, transition's spec). */
   describe(layer: L): Record<string, Value>;
   /** The prefix of its parameter names after `layers.i.` (`attn`, `ff`, `mot`, …). */
   paramPrefix: string;
-  /** Its parameters (names relative to `layers.i.`), with shapes and initialisation. */
-  params(layer: L, model: ModelIR, init: InitScale): LocalParam[];
+  /** Its parameters (names relative to `layers.i.`), with shapes and initialisation (matrices through `init`). */
+  params(layer: L, model: ModelIR, init: MatrixInit): LocalParam[];
   /** FLOPs per token (a multiply-add is 2; SEMANTICS.md). */
   flopsPerToken(layer: L, model: ModelIR): number;
   /** Parameters one token's forward pass reads; absent: all of them. */
@@ -126,9 +131,9 @@ export interface SublayerKind<L extends SublayerBase> {
   style: PictureStyle;
 }
 
-/** A matrix initialised N(0, std) and decayed. */
-export function matrix(name: string, shape: number[], std: number): LocalParam {
-  return { name, shape, init: { kind: "normal", std }, decay: true };
+/** A matrix, decayed, starting as `init` says. */
+export function matrix(name: string, shape: number[], init: InitKind): LocalParam {
+  return { name, shape, init, decay: true };
 }
 
 /** A bias initialised to zeros, not decayed. */

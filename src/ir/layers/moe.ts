@@ -4,11 +4,11 @@
 // w1 [E,d,f], w2 [E,f,d]}`. `group` belongs to expert choice and `aux_loss` to
 // token choice; the checker's entry for moe (src/check/layers.ts) reads them.
 import type { Activation } from "../model.js";
-import { formatNumber, matrix, type SublayerKind, type Value } from "./kind.js";
+import { formatNumber, matrix, type SublayerBase, type SublayerKind, type Value } from "./kind.js";
+import { PAPER_INIT } from "./mot.js";
 
-interface SparseExperts {
+interface SparseExperts extends SublayerBase {
   kind: "moe";
-  index: number;
   experts: number;
   topk: number;
   capacity: number;
@@ -54,6 +54,7 @@ export const moe: SublayerKind<MixtureOfExpertsLayer> = {
     expert_size: { type: "int", default: ({ dFF }) => dFF, range: { positive: true } },
     activation: { type: "choice", options: ["relu", "gelu"], default: "relu" },
     aux_loss: { type: "custom" },
+    init: { type: "init", default: PAPER_INIT },
   },
   build: (args) => {
     const common = {
@@ -77,10 +78,10 @@ export const moe: SublayerKind<MixtureOfExpertsLayer> = {
     return args;
   },
   paramPrefix: "moe",
-  params: (layer, model, { std, outputStd }) => [
-    matrix("moe.router", [model.dModel, layer.experts], std),
-    matrix("moe.w1", [layer.experts, model.dModel, layer.expertSize], std),
-    matrix("moe.w2", [layer.experts, layer.expertSize, model.dModel], outputStd),
+  params: (layer, model, init) => [
+    matrix("moe.router", [model.dModel, layer.experts], init(model.dModel)),
+    matrix("moe.w1", [layer.experts, model.dModel, layer.expertSize], init(model.dModel)),
+    matrix("moe.w2", [layer.experts, layer.expertSize, model.dModel], init(layer.expertSize, true)),
   ],
   flopsPerToken: (layer, model) => 2 * model.dModel * layer.experts + expertsPerToken(layer) * 2 * 2 * model.dModel * layer.expertSize,
   // A token reads its norm, the router and the experts it visits.

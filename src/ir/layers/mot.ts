@@ -6,12 +6,11 @@
 // w1 [E,d,f], w2 [E,f,d]}` and, with a learnable temperature, `log_temp` [].
 // `group`, `expert_size` (default d_ff·G/E, must be whole) and `temp` are read by
 // the checker's entry for mot (src/check/layers.ts).
-import type { Activation, Temperature } from "../model.js";
-import { formatNumber, matrix, type LocalParam, type SublayerKind, type Value } from "./kind.js";
+import type { Activation, InitScheme, Temperature } from "../model.js";
+import { formatNumber, matrix, type LocalParam, type SublayerBase, type SublayerKind, type Value } from "./kind.js";
 
-export interface MixtureOfTokensLayer {
+export interface MixtureOfTokensLayer extends SublayerBase {
   kind: "mot";
-  index: number;
   experts: number;
   /** Tokens mixed per group, taken across the batch at one position. */
   group: number;
@@ -28,6 +27,9 @@ export interface MixtureOfTokensLayer {
   mixing?: "soft" | "hard";
 }
 
+/** `fan_in(scale = 1)`: the default of `mot` and `moe`, as the paper's `mot/mini.yaml` sets it (init_scale 1.0). */
+export const PAPER_INIT: InitScheme = { kind: "fan_in", scale: 1 };
+
 export const mot: SublayerKind<MixtureOfTokensLayer> = {
   kind: "mot",
   title: "Mixture of Tokens",
@@ -37,6 +39,8 @@ export const mot: SublayerKind<MixtureOfTokensLayer> = {
     expert_size: { type: "custom" },
     temp: { type: "custom", words: ["learnable"] },
     activation: { type: "choice", options: ["relu", "gelu"], default: "relu" },
+    // The paper's code (llm-random, continuous_moe.py) starts the controller and both experts' matrices fan-in scaled.
+    init: { type: "init", default: PAPER_INIT },
   },
   build: (args) => ({
     kind: "mot",
@@ -54,12 +58,12 @@ export const mot: SublayerKind<MixtureOfTokensLayer> = {
     activation: layer.activation,
   }),
   paramPrefix: "mot",
-  params: (layer, model, { std, outputStd }) => {
+  params: (layer, model, init) => {
     const d = model.dModel;
     const params: LocalParam[] = [
-      matrix("mot.controller", [d, layer.experts], std),
-      matrix("mot.w1", [layer.experts, d, layer.expertSize], std),
-      matrix("mot.w2", [layer.experts, layer.expertSize, d], outputStd),
+      matrix("mot.controller", [d, layer.experts], init(d)),
+      matrix("mot.w1", [layer.experts, d, layer.expertSize], init(d)),
+      matrix("mot.w2", [layer.experts, layer.expertSize, d], init(layer.expertSize, true)),
     ];
     if (layer.temp.kind === "learnable") {
       params.push({ name: "mot.log_temp", shape: [], init: { kind: "constant", value: Math.log(layer.temp.init) }, decay: false });
