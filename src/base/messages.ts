@@ -198,8 +198,11 @@ export const messages = {
   MOT621: { severity: "error", text: "{0}: manifest.json is not a motc dataset of version 1 ({1})" },
   MOT622: { severity: "error", text: "{0}: shard {1} has {2} bytes, but the manifest says {3} tokens of {4}" },
   MOT623: { severity: "error", text: "{0}: token {1} of the {2} split is {3}, not below the vocabulary of {4} (a corrupt shard?)" },
+  MOT624: { severity: "error", text: "dataset {0} holds {1} tokens (vocab {2}), but model '{3}' has vocab {4}" },
+  MOT625: { severity: "error", text: "dataset {0} holds {1} tokens, but --tokenizer {2} was given" },
   MOT626: { severity: "error", text: "the {0} split of {1} has {2} tokens, but a batch of {3} windows of {4} needs at least {5}; give more data or a smaller --batch" },
   MOT627: { severity: "error", text: "the val split of {0} has {1} tokens, fewer than one window of {2}; prepare it with a larger --val" },
+  MOT628: { severity: "error", text: "{0} is a prepared dataset: give it alone to --data" },
   // Warnings: input skipped or repaired, counted (--strict fails instead)
   MOT650: { severity: "warning", text: "lines that are not JSON objects, skipped: {0}" },
   MOT651: { severity: "warning", text: "records without a string field '{1}', skipped: {0}" },

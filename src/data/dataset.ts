@@ -51,6 +51,12 @@ export function openDataset(dir: string): Dataset {
   };
 }
 
+/** Refuses a dataset whose ids a model cannot embed: its vocabulary is larger than the model's. */
+export function checkVocabulary(dataset: Dataset, model: string, vocab: number): void {
+  const { tokenizer, vocab: needed } = dataset.manifest;
+  if (needed > vocab) throw new UserError("MOT624", [dataset.dir, tokenizer, needed, model, vocab]);
+}
+
 class ShardedTokens implements TokenSource {
   readonly length: number;
   private readonly shards: { path: string; start: number; tokens: number; fd?: number }[] = [];
