@@ -113,7 +113,7 @@ function prepareInChild(tokenizer: "bytes" | "gpt2", input: Corpus): PrepareRun 
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as PrepareRun;
 }
 
-/** Median ms of reading a batch from the shards, and of a step of specs/tiny.mot on wasm. */
+/** Median ms of a step of specs/tiny.mot on wasm and of reading its batch from the shards (as training does, before the step). */
 async function dataWait(datasetDir: string, steps: number): Promise<{ readMs: number; stepMs: number }> {
   const spec = join(root, "specs/tiny.mot");
   const model = checkSpec({ path: spec, text: readText(spec) }).models.find((m) => m.name === "tiny")!;
@@ -122,8 +122,7 @@ async function dataWait(datasetDir: string, steps: number): Promise<{ readMs: nu
   const graph = createTrainingGraph(tf, model, initialWeights(model, recipe.seed), { seed: recipe.seed });
   const optimizer = optimizerFor(tf, model, graph, recipe);
   const dataset = openDataset(datasetDir);
-  const reads: number[] = [];
-  const stepTimes: number[] = [];
+  const [reads, stepTimes]: number[][] = [[], []];
   for (let step = 1; step <= steps + 5; step++) {
     const t0 = performance.now();
     const batch = trainingBatch(dataset.split("train"), recipe.context, recipe.batch, recipe.seed, step);
@@ -161,8 +160,9 @@ async function main(): Promise<void> {
   row("bytes", big, prepareInChild("bytes", big));
   row("gpt2", gpt2Input, prepareInChild("gpt2", gpt2Input));
   const { readMs, stepMs } = await dataWait(join(tmpdir(), "motc-bench-data", "out-bytes"), Number(flags.steps));
-  console.log(`\ndata wait, specs/tiny.mot on wasm (batch 16 × 65 tokens from ${(big.gzBytes / 1e6).toFixed(0)} MB gz of shards): ` +
-    `read ${(readMs * 1000).toFixed(0)} µs, step ${stepMs.toFixed(1)} ms: ${((100 * readMs) / (readMs + stepMs)).toFixed(3)}% of a step (median of ${flags.steps})`);
+  console.log(`\ndata wait, specs/tiny.mot on wasm, batch 16 × 65 tokens from the ${(big.textBytes / 1e6).toFixed(0)} M-token shards ` +
+    `(medians of ${flags.steps}): reading a batch ${(readMs * 1000).toFixed(0)} µs, a step ${stepMs.toFixed(1)} ms: ` +
+    `${((100 * readMs) / (readMs + stepMs)).toFixed(2)}% of the time`);
   rmSync(join(tmpdir(), "motc-bench-data", "out-gpt2"), { recursive: true, force: true });
 }
 

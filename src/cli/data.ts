@@ -40,7 +40,8 @@ export function register(program: Command): void {
     .option("--force", "replace the dataset already in --out")
     .exitOverride()
     .action(async (inputs: string[], flags: PrepareFlags) => {
-      const { inputsOf, prepareDataset, temporaryDir } = await import("../data/prepare.js");
+      const { prepareDataset, temporaryDir } = await import("../data/prepare.js");
+      const { listInputs } = await import("../data/inputs.js");
       const { PrepareProgress } = await import("../data/progress.js");
       const options = {
         inputs,
@@ -52,7 +53,7 @@ export function register(program: Command): void {
         force: Boolean(flags.force),
         shardTokens: flags.shardTokens,
       };
-      const files = inputsOf(options);
+      const files = listInputs(inputs);
       const progress = new PrepareProgress(process.stderr, files.reduce((total, file) => total + file.bytes, 0));
       const abort = new AbortController();
       // The first signal stops at the next piece of input (the temporary directory is

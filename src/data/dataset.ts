@@ -59,7 +59,7 @@ export function checkVocabulary(dataset: Dataset, model: string, vocab: number):
 
 class ShardedTokens implements TokenSource {
   readonly length: number;
-  private readonly shards: { path: string; start: number; tokens: number; fd?: number }[] = [];
+  private readonly shards: Shard[] = [];
   private readonly width: number;
   private scratch = new Uint8Array(0);
 
@@ -79,16 +79,10 @@ class ShardedTokens implements TokenSource {
   }
 
   read(start: number, into: Int32Array): void {
-    if (start < 0 || start + into.length > this.length) {
-      throw new Error(`internal: read of tokens [${start}, ${start + into.length}) of a ${this.length}-token split`);
-    }
-    let done = 0;
-    for (let index = this.shardAt(start); done < into.length; index++) {
-      const shard = this.shards[index];
-      const offset = start + done - shard.start;
-      const count = Math.min(into.length - done, shard.tokens - offset);
-      this.readShard(shard, offset, count, into.subarray(done, done + count), start + done);
-      done += count;
+    for (const segment of this.segments(start, into.length)) {
+      const bytes = this.scratchFor(segment.count);
+      readAll(this.fdOf(segment.shard), bytes, segment.count * this.width, segment.offset * this.width, segment.shard.path);
+      this.copy(bytes, segment, into, start);
     }
   }
 
@@ -97,6 +91,22 @@ class ShardedTokens implements TokenSource {
       if (shard.fd !== undefined) closeSync(shard.fd);
       shard.fd = undefined;
     }
+  }
+
+  /** tokens[start, start + count) shard by shard: which shard, where in it, where in the output. */
+  private segments(start: number, count: number): Segment[] {
+    if (start < 0 || start + count > this.length) {
+      throw new Error(`internal: read of tokens [${start}, ${start + count}) of a ${this.length}-token split`);
+    }
+    const segments: Segment[] = [];
+    for (let index = this.shardAt(start), done = 0; done < count; index++) {
+      const shard = this.shards[index];
+      const offset = start + done - shard.start;
+      const length = Math.min(count - done, shard.tokens - offset);
+      segments.push({ shard, offset, count: length, at: done });
+      done += length;
+    }
+    return segments;
   }
 
   /** The index of the shard holding token `position` (binary search over the starts). */
@@ -111,19 +121,42 @@ class ShardedTokens implements TokenSource {
     return low;
   }
 
-  private readShard(shard: (typeof this.shards)[number], offset: number, count: number, into: Int32Array, position: number): void {
+  private fdOf(shard: Shard): number {
+    return (shard.fd ??= openShard(shard.path));
+  }
+
+  private scratchFor(count: number): Uint8Array {
     const bytes = count * this.width;
     if (this.scratch.length < bytes) this.scratch = new Uint8Array(Math.max(bytes, 2 * this.scratch.length));
-    shard.fd ??= openShard(shard.path);
-    readAll(shard.fd, this.scratch, bytes, offset * this.width, shard.path);
-    const ids = this.width === 2 ? new Uint16Array(this.scratch.buffer, 0, count) : new Uint32Array(this.scratch.buffer, 0, count);
+    return this.scratch;
+  }
+
+  /** A segment's ids from its bytes into the output, each checked against the vocabulary. */
+  private copy(bytes: Uint8Array, segment: Segment, into: Int32Array, start: number): void {
+    const ids = this.width === 2 ? new Uint16Array(bytes.buffer, 0, segment.count) : new Uint32Array(bytes.buffer, 0, segment.count);
     const vocab = this.manifest.vocab;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < segment.count; i++) {
       const id = ids[i];
-      if (id >= vocab) throw new UserError("MOT623", [this.dir, position + i, this.name, id, vocab]);
-      into[i] = id;
+      if (id >= vocab) throw new UserError("MOT623", [this.dir, start + segment.at + i, this.name, id, vocab]);
+      into[segment.at + i] = id;
     }
   }
+}
+
+interface Shard {
+  path: string;
+  start: number;
+  tokens: number;
+  fd?: number;
+}
+
+interface Segment {
+  shard: Shard;
+  /** First token in the shard. */
+  offset: number;
+  count: number;
+  /** Where it goes in the output. */
+  at: number;
 }
 
 function openShard(path: string): number {

@@ -48,12 +48,8 @@ export function temporaryDir(out: string): string {
   return `${out}.tmp-${process.pid}`;
 }
 
-/** The inputs as listed (for their total size, the progress bar's 100%). */
-export function inputsOf(options: Pick<PrepareOptions, "inputs">): InputFile[] {
-  return listInputs(options.inputs);
-}
-
-export async function prepareDataset(options: PrepareOptions, inputs = inputsOf(options)): Promise<PreparedDataset> {
+/** Prepares `options.inputs`; the caller may pass them already listed (it wanted their size for a progress bar). */
+export async function prepareDataset(options: PrepareOptions, inputs = listInputs(options.inputs)): Promise<PreparedDataset> {
   checkOutput(options.out, options.force);
   const tokenizer = await tokenizerNamed(options.tokenizer);
   removeStale(options.out);
