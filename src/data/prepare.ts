@@ -10,7 +10,6 @@ import { tokenizerNamed, type Tokenizer, type TokenizerName } from "../base/toke
 import { Random } from "../ir/random.js";
 import { MAX_LINE_BYTES, readDocuments } from "./documents.js";
 import { pieceEncoder } from "./encode.js";
-
 import { listInputs, type InputFile } from "./inputs.js";
 import {
   DATASET_FORMAT, MANIFEST, dtypeFor, fingerprintOf, manifestText, noneSkipped,
