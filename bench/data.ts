@@ -7,7 +7,7 @@
 // The corpus: documents of 3–42 sentences of the Brown corpus drawn with a
 // seeded Random, as {"text", "timestamp", "url"} lines like C4's, gzip level 6;
 // generated once into $TMPDIR/motc-bench-data/ and reused.
-// Run: npm run build && node dist/bench/data.js [--mb 200] [--small-mb 20] [--gpt2-mb 200] [--steps 30]
+// Run: npm run build && node dist/bench/data.js [--mb 200] [--small-mb 20] [--steps 30]
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
@@ -34,7 +34,6 @@ const { values: flags, positionals } = parseArgs({
   options: {
     mb: { type: "string", default: "200" },
     "small-mb": { type: "string", default: "20" },
-    "gpt2-mb": { type: "string", default: "200" },
     steps: { type: "string", default: "30" },
     child: { type: "boolean", default: false },
   },
@@ -49,6 +48,7 @@ interface Corpus {
 }
 
 interface PrepareRun {
+  liveMB: number;
   seconds: number;
   cpuSeconds: number;
   maxRssMB: number;
@@ -57,13 +57,23 @@ interface PrepareRun {
 
 /** Child mode: prepare one dataset in a fresh process and report time and peak RSS. */
 async function child(tokenizer: "bytes" | "gpt2", input: string, out: string): Promise<void> {
+  // The live heap, sampled after a full GC every 2 s: flat when memory is bounded
+  // (RSS also holds garbage not yet collected, so it wanders with GC timing).
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  let liveMB = 0;
+  const sampler = setInterval(() => {
+    gc();
+    liveMB = Math.max(liveMB, process.memoryUsage().heapUsed / 1e6);
+  }, 2000);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const prepared = await prepareDataset({
     inputs: [input], out, tokenizer, field: "text", split: { method: "random", val: 0.0005, seed: 0 }, strict: false, force: true,
   });
   const used = process.cpuUsage(cpu);
+  clearInterval(sampler);
   const run: PrepareRun = {
+    liveMB,
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: (used.user + used.system) / 1e6,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
@@ -108,7 +118,7 @@ async function corpus(mb: number): Promise<Corpus> {
 
 function prepareInChild(tokenizer: "bytes" | "gpt2", input: Corpus): PrepareRun {
   const out = join(tmpdir(), "motc-bench-data", `out-${tokenizer}`);
-  const result = spawnSync(process.execPath, [self, "--child", tokenizer, input.path, out], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const result = spawnSync(process.execPath, ["--expose-gc", self, "--child", tokenizer, input.path, out], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`prepare failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as PrepareRun;
 }
@@ -148,17 +158,17 @@ async function main(): Promise<void> {
   if (flags.child) return child(positionals[0] as "bytes" | "gpt2", positionals[1], positionals[2]);
   const big = await corpus(Number(flags.mb));
   const small = await corpus(Number(flags["small-mb"]));
-  const gpt2Input = Number(flags["gpt2-mb"]) === Number(flags.mb) ? big : await corpus(Number(flags["gpt2-mb"]));
   console.log(`corpus: ${big.path}: ${(big.gzBytes / 1e6).toFixed(0)} MB gzip'd, ${(big.jsonBytes / 1e6).toFixed(0)} MB of JSON lines, ` +
     `${(big.textBytes / 1e6).toFixed(0)} MB of text, ${big.documents} documents`);
-  console.log("| tokenizer | input | wall s | gz MB/s | text MB/s | text MB/s per CPU-s | tokens | peak RSS |");
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("| tokenizer | input | wall s | gz MB/s | text MB/s | text MB/s per CPU-s | tokens | peak RSS | live heap (max after GC) |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   const row = (name: string, input: Corpus, run: PrepareRun) =>
     console.log(`| ${name} | ${(input.gzBytes / 1e6).toFixed(0)} MB gz | ${run.seconds.toFixed(1)} | ${(input.gzBytes / 1e6 / run.seconds).toFixed(1)} | ` +
-      `${(input.textBytes / 1e6 / run.seconds).toFixed(1)} | ${(input.textBytes / 1e6 / run.cpuSeconds).toFixed(1)} | ${run.tokens} | ${run.maxRssMB.toFixed(0)} MB |`);
+      `${(input.textBytes / 1e6 / run.seconds).toFixed(1)} | ${(input.textBytes / 1e6 / run.cpuSeconds).toFixed(1)} | ${run.tokens} | ${run.maxRssMB.toFixed(0)} MB | ${run.liveMB.toFixed(0)} MB |`);
   row("bytes", small, prepareInChild("bytes", small));
   row("bytes", big, prepareInChild("bytes", big));
-  row("gpt2", gpt2Input, prepareInChild("gpt2", gpt2Input));
+  row("gpt2", small, prepareInChild("gpt2", small));
+  row("gpt2", big, prepareInChild("gpt2", big));
   const { readMs, stepMs } = await dataWait(join(tmpdir(), "motc-bench-data", "out-bytes"), Number(flags.steps));
   console.log(`\ndata wait, specs/tiny.mot on wasm, batch 16 × 65 tokens from the ${(big.textBytes / 1e6).toFixed(0)} M-token shards ` +
     `(medians of ${flags.steps}): reading a batch ${(readMs * 1000).toFixed(0)} µs, a step ${stepMs.toFixed(1)} ms: ` +
