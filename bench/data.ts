@@ -57,14 +57,14 @@ interface PrepareRun {
 
 /** Child mode: prepare one dataset in a fresh process and report time and peak RSS. */
 async function child(tokenizer: "bytes" | "gpt2", input: string, out: string): Promise<void> {
-  // The live heap, sampled after a full GC every 2 s: flat when memory is bounded
+  // The live heap, sampled after a full GC every 0.5 s: flat when memory is bounded
   // (RSS also holds garbage not yet collected, so it wanders with GC timing).
   const gc = (globalThis as { gc?: () => void }).gc!;
   let liveMB = 0;
   const sampler = setInterval(() => {
     gc();
     liveMB = Math.max(liveMB, process.memoryUsage().heapUsed / 1e6);
-  }, 2000);
+  }, 500);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const prepared = await prepareDataset({
