@@ -1,6 +1,7 @@
 // Inference benchmark (issue 3): tokens/s of compiled models on onnxruntime-node
 // CPU against the same model with the same weights in PyTorch eager (Debian's
-// python3-torch on OpenBLAS), the machine's fp32 matmul peak measured with ORT in
+// python3-torch on OpenBLAS; the PyTorch reference test/reference/torch_model.py,
+// timed by bench/torch_bench.py), the machine's fp32 matmul peak measured with ORT in
 // the same run, FLOP utilisation, and MoT's share of time against its share of FLOPs.
 //
 // Every timing is taken twice: wall clock, and CPU time of all threads (user +
@@ -77,7 +78,7 @@ function loadModels(): Map<string, ModelIR> {
   return models;
 }
 
-/** The model as .onnx plus what bench/torch_mot.py reads: model.json and a motc checkpoint (raw float32). */
+/** The model as .onnx plus what bench/torch_bench.py reads: model.json and a motc checkpoint (raw float32). */
 function prepare(model: ModelIR, dir: string): string {
   const weights = initialWeights(model, 0);
   const onnxPath = join(dir, `${model.name}.onnx`);
@@ -133,8 +134,8 @@ interface TorchResult {
 }
 
 function runTorch(dir: string, batch: number, length: number, options: Options, extra: string[] = []): TorchResult {
-  const script = join(root, "bench/torch_mot.py");
-  const args = [script, dir, "--batch", String(batch), "--length", String(length), "--repeats", String(options.repeats),
+  const script = join(root, "bench/torch_bench.py");
+  const args = [script, "forward", dir, "--batch", String(batch), "--length", String(length), "--repeats", String(options.repeats),
     "--threads", String(options.threads), "--min-seconds", String(MIN_SECONDS), ...extra];
   // Like ORT's sessions: idle threads sleep instead of spinning (OpenMP), and
   // OpenBLAS gets the same thread count (it keeps its own pthread pool).

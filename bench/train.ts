@@ -1,7 +1,8 @@
 // Training benchmark (issue 4): tokens/s of `motc train`'s step (forward,
 // backward, global-norm clip, AdamW) for specs/tiny.mot and its dense twin at
-// equal FLOPs, on every tfjs backend that starts here, against the same models
-// and recipe in PyTorch (bench/train_torch.py, OpenBLAS) in the same run.
+// equal FLOPs, on every tfjs backend that starts here, against the same models,
+// weights and recipe in PyTorch (bench/torch_bench.py on the PyTorch reference
+// test/reference/torch_model.py, OpenBLAS) in the same run.
 // Then the loss curves of both over the same first steps (same weights, batches, lr).
 // Run: npx tsc -p . && node dist/bench/train.js [--timed N] [--backends wasm,cpu] [--threads 1,2] [--parity-steps N] [--spec FILE]
 import { spawnSync } from "node:child_process";
@@ -21,11 +22,14 @@ import { writeCheckpoint } from "../src/train/checkpoint.js";
 import { learningRate } from "../src/train/schedule.js";
 import { bytesTokenizer } from "../src/base/tokenizer.js";
 import { optimizerFor, trainStep } from "../src/train/loop.js";
-import { writeParityBatches } from "./torch-parity.js";
 import { Random } from "../src/ir/random.js";
+import { torchParityLosses } from "../test/reference/torch.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+const PYTHON = "/usr/bin/python3";
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3";
+/** PyTorch on OpenBLAS with `threads` threads (OpenMP's and OpenBLAS's). */
+const torchEnv = (threads: number) => ({ ...process.env, LD_PRELOAD: OPENBLAS, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) });
 
 const { values: flags } = parseArgs({
   options: {
@@ -103,21 +107,23 @@ async function timeTfjs(backend: BackendPreference, models: ModelIR[], recipe: R
   return rows;
 }
 
-/** Runs bench/train_torch.py on a JSON config with OpenBLAS; its one JSON line, or a failure message. */
-function runTorch(config: object, threads: number): unknown | string {
+/** Times the models' training steps in bench/torch_bench.py from motc's initial weights; its one JSON line, or a failure message. */
+function runTorch(models: ModelIR[], recipe: Recipe, threads: number): unknown | string {
   const dir = mkdtempSync(join(tmpdir(), "motc-bench-train-"));
-  const path = join(dir, "config.json");
-  writeFileSync(path, JSON.stringify({ ...config, threads }));
-  const result = spawnSync("/usr/bin/python3", [join(root, "bench/train_torch.py"), path], {
-    encoding: "utf8",
-    env: { ...process.env, LD_PRELOAD: OPENBLAS, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  const jobs = models.map((model) => {
+    const checkpoint = join(dir, model.name);
+    writeCheckpoint(checkpoint, model, 0, initialWeights(model, recipe.seed));
+    return { model, checkpoint };
   });
+  const path = join(dir, "config.json");
+  writeFileSync(path, JSON.stringify({ models: jobs, recipe, warmup: warmupSteps, steps: timedSteps, threads }));
+  const result = spawnSync(PYTHON, [join(root, "bench/torch_bench.py"), "train", path], { encoding: "utf8", env: torchEnv(threads) });
   if (result.status !== 0) return `PyTorch failed: ${result.stderr.trim().split("\n").pop()}`;
   return JSON.parse(result.stdout) as unknown;
 }
 
 function timeTorch(models: ModelIR[], recipe: Recipe, threads: number): { rows: Row[]; note: string } | string {
-  const report = runTorch({ models, recipe, warmup: warmupSteps, steps: timedSteps }, threads);
+  const report = runTorch(models, recipe, threads);
   if (typeof report === "string") return report;
   const { blas, matmul_gflops, threads: used, torch, results } = report as {
     blas: string; matmul_gflops: number; threads: number; torch: string;
@@ -137,23 +143,21 @@ async function parity(models: ModelIR[], recipe: Recipe, steps: number): Promise
   const sampler = new BatchSampler(train, recipe.batch, recipe.context, recipe.seed);
   const batches = Array.from({ length: steps }, () => sampler.next());
   const lrs = batches.map((_, i) => learningRate(recipe, i + 1));
-  const dir = mkdtempSync(join(tmpdir(), "motc-bench-parity-"));
-  writeParityBatches(join(dir, "batches.bin"), batches, recipe);
   const lines: string[] = [];
   for (const model of models) {
     const weights = initialWeights(model, recipe.seed);
-    writeCheckpoint(join(dir, model.name), model, 0, weights);
     const graph = createTrainingGraph(tf, model, weights, { seed: recipe.seed });
     const optimizer = optimizerFor(tf, model, graph, recipe);
     const ours = batches.map((batch, i) => trainStep(tf, graph, optimizer, batch, lrs[i], recipe.clip).loss);
     optimizer.dispose();
     graph.dispose();
-    const report = runTorch({ models: [model], recipe, parity: { checkpoint: join(dir, model.name), batches: join(dir, "batches.bin"), lrs } }, 1);
-    if (typeof report === "string") {
-      lines.push(`${model.name}: parity not run (${report})`);
+    let theirs: number[];
+    try {
+      theirs = torchParityLosses(PYTHON, { model, recipe, weights, batches, lrs }, torchEnv(1));
+    } catch (error) {
+      lines.push(`${model.name}: parity not run (${(error as Error).message})`);
       continue;
     }
-    const theirs = (report as { losses: number[] }).losses;
     const gap = Math.max(...ours.map((loss, i) => Math.abs(loss - theirs[i])));
     lines.push(
       `${model.name}: ${steps} steps from the same weights, batches and lr (tfjs ${name} vs PyTorch): ` +

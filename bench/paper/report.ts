@@ -1,171 +1,266 @@
-// REPORT.md of bench/paper: how the paper's setup was scaled, the loss at equal
-// steps, the steps MoT needs to reach dense's final loss, step times and the
-// routing-weight entropy, next to the paper's v1 table. Pure: results in, text out.
-import { cpus } from "node:os";
-import type { ModelCost } from "../../src/ir/cost.js";
-import type { ModelIR, Recipe } from "../../src/ir/model.js";
-import type { LayerEntropy } from "./entropy.js";
+// REPORT.md and results.json of bench/paper: the sweep, each model at its own best
+// learning rate over several seeds, the steps each needs to reach the best dense
+// model's final loss, FLOPs (routing included) and CPU time per step, next to the
+// paper's table. Pure: results in, text out.
 import { formatArgs, sublayerArgs } from "../../src/review/describe.js";
-
-export interface Result {
-  name: string;
-  model: ModelIR;
-  recipe: Recipe;
-  backend: string;
-  unigramEntropy: number;
-  train: [number, number][];
-  eval: [number, number][];
-  /** Wall time of each step, ms. */
-  stepMs: number[];
-  cpuSeconds: number;
-  wallSeconds: number;
-  /** 1-minute load average of the machine when the run ended (absent where not recorded). */
-  loadAverage?: number;
-  note?: string;
-  cost: ModelCost;
-  entropies: LayerEntropy[];
-}
+import type { ModelIR } from "../../src/ir/model.js";
+import type { BenchResults, ModelResult, RunResult } from "./results.js";
 
 /** The paper's v1 table (4 blocks, d=256, G=32, E=512, C4). */
-const PAPER = { dense: [4.2245, 4.0026], mot: [4.0359, 3.7989], steps: [50_000, 250_000], reachFraction: 0.25, stepRatio: 1.25 };
+const PAPER = { dense: [4.2245, 4.0026], mot: [4.0359, 3.7989], steps: [50_000, 250_000], reachFraction: 0.25, stepRatio: 1.25, flopRatio: 1.75 };
+/** The issue's goal: MoT reaches the best dense model's final loss within this fraction of the steps. */
+const GOAL_FRACTION = 0.7;
 
-export function renderReport(results: readonly Result[], options: { command: string }): string {
-  const dense = results.find((r) => r.name === "dense");
-  const mot = results.find((r) => r.name === "mot");
-  const steps = results[0].recipe.steps;
-  const early = Math.round(steps * (PAPER.steps[0] / PAPER.steps[1])); // the paper's 50K of 250K = 20%
+export interface Summary {
+  name: string;
+  lr: number;
+  /** Mean and half-range over seeds of the held-out loss at 20% and 100% of the steps. */
+  early: Spread;
+  final: Spread;
+  /** Per seed: the step at which held-out loss first reaches the target (linear between evaluations), or null. */
+  reach: (number | null)[];
+  flopsPerToken: number;
+  flopsVsDense: number;
+  cpuMsPerStep: number;
+  cpuVsDense: number;
+}
+
+export interface Spread {
+  mean: number;
+  halfRange: number;
+  values: number[];
+}
+
+/** The best dense model's final loss: the dense model at its best lr, mean over seeds. */
+export function denseTarget(bench: BenchResults): number | undefined {
+  const dense = bench.models.find((m) => m.name === "dense");
+  return dense ? spread(dense.runs.map(finalLoss)).mean : undefined;
+}
+
+export function summarize(bench: BenchResults): Summary[] {
+  const target = denseTarget(bench);
+  const dense = bench.models.find((m) => m.name === "dense");
+  const early = Math.round(bench.steps * (PAPER.steps[0] / PAPER.steps[1]));
+  const cpu = (m: ModelResult) => spread(m.runs.map((r) => r.cpuSecondsPerStep * 1000)).mean;
+  return bench.models.map((m) => ({
+    name: m.name,
+    lr: m.lr,
+    early: spread(m.runs.map((r) => lossAt(r.eval, early))),
+    final: spread(m.runs.map(finalLoss)),
+    reach: m.runs.map((r) => (target === undefined ? null : stepsToReach(r.eval, target))),
+    flopsPerToken: m.cost.flopsPerToken,
+    flopsVsDense: dense ? m.cost.flopsPerToken / dense.cost.flopsPerToken : 1,
+    cpuMsPerStep: cpu(m),
+    cpuVsDense: dense ? cpu(m) / cpu(dense) : 1,
+  }));
+}
+
+/** results.json: per model and seed the lr, final loss, steps, steps to the best dense final loss and the curve. */
+export function resultsJson(bench: BenchResults): unknown {
+  const summaries = summarize(bench);
+  return {
+    schema: "motc.bench-paper/1",
+    engine: bench.engine,
+    steps: bench.steps,
+    sweep_steps: bench.sweepSteps,
+    dense_final_loss: denseTarget(bench) ?? null,
+    models: bench.models.map((m, i) => ({
+      name: m.name,
+      ffn: ffnText(m.model),
+      lr: m.lr,
+      params: m.cost.params,
+      flops_per_token: m.cost.flopsPerToken,
+      flops_vs_dense: summaries[i].flopsVsDense,
+      cpu_ms_per_step: summaries[i].cpuMsPerStep,
+      sweep: m.sweep.map((s) => ({ lr: s.lr, final_loss: s.finalLoss })),
+      seeds: m.runs.map((run, k) => ({
+        seed: run.seed, lr: run.lr, steps: run.steps, final_loss: finalLoss(run), steps_to_dense_final: summaries[i].reach[k],
+        eval_curve: run.eval,
+      })),
+      entropies: m.entropies ?? null,
+    })),
+    transitions: bench.transitions,
+  };
+}
+
+export function renderReport(bench: BenchResults, options: { command: string; svg: string }): string {
+  const summaries = summarize(bench);
+  const target = denseTarget(bench);
+  const first = bench.models[0];
+  const recipe = first.model.recipe!;
+  const early = Math.round(bench.steps * (PAPER.steps[0] / PAPER.steps[1]));
   const lines: string[] = [];
   const add = (...text: string[]) => lines.push(...text);
-
   add(
-    "# bench/paper — Mixture of Tokens vs dense (and sparse MoE), scaled down",
+    `# bench/paper — Mixture of Tokens vs dense (and sparse MoE), scaled down${bench.engine === "tfjs" ? "" : ` — ${bench.engine} engine`}`,
     "",
-    "Regenerate (writes this file and `loss.svg`; the models are in `bench/paper/paper.mot`):",
+    "Regenerate (writes this file, `results.json` and the picture; the models are in `bench/paper/paper.mot`):",
     "",
     "```sh",
     options.command,
     "```",
     "",
-    "![loss curves](loss.svg)",
+    `![held-out loss](${options.svg})`,
     "",
+    ...standing(bench, summaries, target),
     "## How it is scaled",
     "",
     "| | paper v1 | here |",
     "|---|---|---|",
-    `| data | C4, GPT-2 tokens | Brown corpus (bundled), bytes (vocab 256); 5% held out |`,
-    `| blocks, d_model, heads | 4, 256, 4 | ${blocks(results[0].model)}, ${results[0].model.dModel}, ${heads(results[0].model)} |`,
-    `| context × batch | 256 × 256 | ${results[0].recipe.context} × ${results[0].recipe.batch} |`,
-    `| MoT group G, experts E, expert size f | 32, 512, 64 (f = d_ff·G/E, d_ff = 4d) | ${motShape(mot)} |`,
-    `| steps | 250,000 | ${steps} (equal-step columns at ${early} = 20% and ${steps}, like 50K and 250K) |`,
-    `| recipe | AdamW, cosine | lr ${results[0].recipe.lr}, warm-up ${results[0].recipe.warmup} steps, cosine to ${scheduleFinal(results[0].recipe)}, clip ${results[0].recipe.clip}, AdamW(${results[0].recipe.optimizer.beta1}, ${results[0].recipe.optimizer.beta2}, wd ${results[0].recipe.optimizer.weightDecay}), seed ${results[0].recipe.seed} — the same for every model |`,
-    `| hardware | GPUs | tfjs ${results[0].backend} on ${cpus().length} CPU cores shared with other jobs (1-minute load average at the end of each run: ${results.map((r) => `${r.name} ${r.loadAverage?.toFixed(1) ?? "not recorded"}`).join(", ")}) |`,
+    `| data | C4, GPT-2 tokens | Brown corpus (bundled), bytes (vocab 256); held-out split |`,
+    `| blocks, d_model, heads | 4, 256, 4 | ${blocks(first.model)}, ${first.model.dModel}, ${heads(first.model)} |`,
+    `| context × batch | 256 × 256 | ${recipe.context} × ${recipe.batch} |`,
+    `| MoT group G, experts E, expert size f | 32, 512, 64 (16 experts per mixed token) | ${motShape(bench.models)} |`,
+    `| steps | 250,000 | ${bench.steps} (equal-step columns at ${early} = 20% and ${bench.steps}, like 50K and 250K) |`,
+    `| recipe | AdamW, cosine, lr tuned per model (dense 4e-3, MoT 2e-3) | AdamW(${recipe.optimizer.beta1}, ${recipe.optimizer.beta2}, wd ${recipe.optimizer.weightDecay}), warm-up ${recipe.warmup} steps, cosine to ${scheduleFinal(recipe)}, clip ${recipe.clip}; lr per model from the sweep below; seeds ${bench.seeds.join(", ")} |`,
+    `| initialisation | llm-random's truncated normal, std √(1/fan_in) | \`mot\`/\`moe\`: \`fan_in(scale = 1)\` (the paper's); the rest \`normal(std = 0.02)\` |`,
+    `| hardware | GPUs | motc ${bench.engine} on ${bench.machine}, shared with other jobs (CPU time per step is the comparable figure) |`,
     "",
-    "Every model has the same embedding, attention and head; only the feed-forward sublayers differ, and each " +
-      "spends (about) the dense FFN's FLOPs per token. Evaluation: mean next-token cross-entropy (nats/byte) on " +
-      `the first 8 held-out batches, every ${results[0].recipe.evalEvery} steps.`,
+    "Every model has the same embedding, attention and head; only the feed-forward sublayers differ. Held-out loss: mean " +
+      `next-token cross-entropy (nats/byte) on the first 8 held-out batches, every ${Math.round(bench.steps / 30)} steps.`,
     "",
     "## Models",
     "",
-    "| model | FFN sublayer | params | FLOPs/token (fwd) | vs dense |",
+    "| model | FFN sublayer | params | FLOPs/token (forward, routing included) | vs dense |",
     "|---|---|---:|---:|---:|",
-    ...results.map((r) => `| ${r.name} | ${ffnText(r.model)} | ${r.cost.params.toLocaleString("en-US")} | ${r.cost.flopsPerToken.toLocaleString("en-US")} | ${dense ? (r.cost.flopsPerToken / dense.cost.flopsPerToken).toFixed(3) + "×" : "-"} |`),
+    ...bench.models.map((m, i) => `| ${m.name} | ${ffnText(m.model)} | ${n(m.cost.params)} | ${n(m.cost.flopsPerToken)} | ${summaries[i].flopsVsDense.toFixed(3)}× |`),
     "",
-    "## Results",
+    `## Learning-rate sweep (${bench.sweepSteps} steps, seed ${bench.seeds[0]})`,
     "",
-    `| model | eval loss @ ${early} | eval loss @ ${steps} | Δ vs dense @ ${steps} | steps to dense's final loss | dense's steps to this final loss | CPU ms per step | step time vs dense (CPU) | wall ms per step (median) |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-  );
-  const denseFinal = dense ? last(dense.eval) : undefined;
-  const denseCpu = dense ? dense.cpuSeconds / dense.recipe.steps : undefined;
-  for (const r of results) {
-    const final = last(r.eval);
-    const reach = denseFinal === undefined || r === dense ? undefined : stepsToReach(r.eval, denseFinal);
-    const back = dense === undefined || r === dense ? undefined : stepsToReach(dense.eval, final);
-    const cpu = r.cpuSeconds / r.recipe.steps;
-    add(
-      `| ${r.name} | ${lossAt(r.eval, early).toFixed(4)} | ${final.toFixed(4)} | ${denseFinal === undefined ? "-" : signed(final - denseFinal)} | ` +
-        `${r === dense ? "—" : reach === undefined ? "not reached" : `${Math.round(reach)} (${((reach / r.recipe.steps) * 100).toFixed(0)}%)`} | ` +
-        `${r === dense ? "—" : back === undefined ? "not reached" : `${Math.round(back)} (${((back / r.recipe.steps) * 100).toFixed(0)}%)`} | ` +
-        `${(cpu * 1000).toFixed(0)} | ${denseCpu ? (cpu / denseCpu).toFixed(2) + "×" : "-"} | ${median(r.stepMs.slice(5)).toFixed(0)} |`,
-    );
-  }
-  add(
+    `Final held-out loss per peak learning rate; **bold** is the model's best, used for its ${bench.steps}-step runs.`,
     "",
-    `"Steps to dense's final loss": the first step at which the model's held-out loss reaches dense's loss at step ${steps}, ` +
-      "linearly interpolated between evaluations; \"dense's steps to this final loss\" the same the other way round. " +
-      "Step time: the process's CPU time over the whole run (evaluations included) divided by the steps — tfjs wasm runs on one thread, " +
-      "so this is the compute a step costs; the machine was shared with other jobs whose load changed between runs, so the wall-clock " +
-      "median (evaluation-free steps after the first 5) is shown but not compared.",
-    ...results.flatMap((r) => (r.note ? ["", `Note (${r.name}): ${r.note}`] : [])),
+    `| model | ${first.sweep.map((s) => `lr ${s.lr}`).join(" | ")} |`,
+    `|---|${first.sweep.map(() => "---:").join("|")}|`,
+    ...bench.models.map((m) => `| ${m.name} | ${m.sweep.map((s) => (s.lr === m.lr ? `**${fixed(s.finalLoss)}**` : fixed(s.finalLoss))).join(" | ")} |`),
+    "",
+    `## Results (${bench.steps} steps, ${bench.seeds.length} seeds, each model at its own lr)`,
+    "",
+    `The target is the best dense model's final held-out loss, ${target === undefined ? "-" : target.toFixed(4)} (mean of its seeds).`,
+    "",
+    `| model | lr | held-out @ ${early} | held-out @ ${bench.steps} | Δ vs dense @ ${bench.steps} | steps to the dense target, per seed | mean | FLOPs vs dense | CPU ms/step | vs dense |`,
+    "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ...summaries.map((s) => {
+      const reached = s.reach.filter((r): r is number => r !== null);
+      const mean = reached.length === s.reach.length ? `${pct(avg(reached) / bench.steps)}` : `${s.reach.length - reached.length} of ${s.reach.length} never`;
+      return `| ${s.name} | ${s.lr} | ${pm(s.early)} | ${pm(s.final)} | ${target === undefined ? "-" : signed(s.final.mean - target)} | ` +
+        `${s.reach.map((r) => (r === null ? "never" : `${Math.round(r)} (${pct(r / bench.steps)})`)).join(", ")} | ${mean} | ` +
+        `${s.flopsVsDense.toFixed(2)}× | ${s.cpuMsPerStep.toFixed(0)} | ${s.cpuVsDense.toFixed(2)}× |`;
+    }),
+    "",
+    "Held-out losses are mean ± half the range over the seeds. \"Steps to the dense target\": the first step at which the " +
+      "run's held-out loss reaches the target, linearly interpolated between evaluations. CPU ms per step: the training " +
+      "process's CPU time over the run (evaluations included) divided by its steps.",
     "",
     "### The paper's v1 table, for comparison",
     "",
-    "| model | loss @ 50K | loss @ 250K | steps to dense's final loss | step time vs dense |",
-    "|---|---:|---:|---:|---:|",
-    `| dense | ${PAPER.dense[0]} | ${PAPER.dense[1]} | 250K (100%) | 1× |`,
-    `| MoT | ${PAPER.mot[0]} | ${PAPER.mot[1]} | ~62K (~25%) | ${PAPER.stepRatio}× |`,
-    `| Δ MoT − dense | ${signed(PAPER.mot[0] - PAPER.dense[0])} | ${signed(PAPER.mot[1] - PAPER.dense[1])} | | |`,
+    "| model | loss @ 50K | loss @ 250K | steps to dense's final loss | step time vs dense | FLOPs vs dense |",
+    "|---|---:|---:|---:|---:|---:|",
+    `| dense | ${PAPER.dense[0]} | ${PAPER.dense[1]} | 250K (100%) | 1× | 1× |`,
+    `| MoT | ${PAPER.mot[0]} | ${PAPER.mot[1]} | ~62K (~25%) | ${PAPER.stepRatio}× | ~${PAPER.flopRatio}× of the FFN |`,
+    `| Δ MoT − dense | ${signed(PAPER.mot[0] - PAPER.dense[0])} | ${signed(PAPER.mot[1] - PAPER.dense[1])} | | | |`,
     "",
-    "## Routing-weight entropy (MoT)",
+    ...entropyTable(bench),
+    ...transitionTable(bench),
+  );
+  return lines.join("\n") + "\n";
+}
+
+/** Where the result stands against the goal and the paper, in words computed from the numbers. */
+function standing(bench: BenchResults, summaries: Summary[], target: number | undefined): string[] {
+  const mot = summaries.find((s) => s.name === "mot");
+  if (!mot || target === undefined) return [];
+  const reached = mot.reach.filter((r): r is number => r !== null);
+  const all = reached.length === mot.reach.length;
+  const fraction = all ? avg(reached) / bench.steps : undefined;
+  const verdict = fraction !== undefined && fraction <= GOAL_FRACTION
+    ? `MoT reaches the best dense model's final loss in **${pct(fraction)} of the steps** (mean of ${mot.reach.length} seeds; goal ≤ ${pct(GOAL_FRACTION)}; the paper: ~${pct(PAPER.reachFraction)})`
+    : fraction !== undefined
+      ? `MoT reaches the best dense model's final loss only after **${pct(fraction)} of the steps** (mean of ${mot.reach.length} seeds), short of the goal of ${pct(GOAL_FRACTION)} (the paper: ~${pct(PAPER.reachFraction)})`
+      : `MoT does **not** reach the best dense model's final loss in ${mot.reach.length - reached.length} of ${mot.reach.length} seeds`;
+  return [
+    "## Where it stands",
+    "",
+    `${verdict}, ending ${signed(mot.final.mean - target)} nats/byte from it ` +
+      `(the paper: ${signed(PAPER.mot[1] - PAPER.dense[1])} nats/token at 250K steps), at ${mot.flopsVsDense.toFixed(2)}× dense's FLOPs per token ` +
+      `counting routing (goal ≤ 1.80×) and ${mot.cpuVsDense.toFixed(2)}× its CPU time per step (the paper: ${PAPER.stepRatio}× on GPUs).`,
+    "",
+  ];
+}
+
+function entropyTable(bench: BenchResults): string[] {
+  const rows = bench.models.flatMap((m) => (m.entropies ?? []).map((e) =>
+    `| ${m.name} | layers.${e.index} | ${e.group} | ${e.entropy.toFixed(4)} | ${Math.log(e.group).toFixed(4)} | ${(e.entropy / Math.log(e.group)).toFixed(3)} | ${e.temperature.toFixed(4)} |`));
+  if (rows.length === 0) return [];
+  return [
+    `## Routing-weight entropy (mot, seed ${bench.seeds[0]})`,
     "",
     "Mean entropy of the group softmax `w[·,t,e]` (over a group's G rows, for each expert and position), from the trained " +
       "weights on the 8 held-out evaluation batches. ln G is an even mix; 0 is each expert picking one token.",
     "",
     "| model | layer | G | entropy (nats) | ln G | entropy / ln G | learned τ |",
     "|---|---|---:|---:|---:|---:|---:|",
-    ...results.flatMap((r) => r.entropies.map((e) =>
-      `| ${r.name} | layers.${e.index} | ${e.group} | ${e.entropy.toFixed(4)} | ${Math.log(e.group).toFixed(4)} | ${(e.entropy / Math.log(e.group)).toFixed(3)} | ${e.temperature.toFixed(4)} |`)),
+    ...rows,
     "",
-    "## What it shows",
-    "",
-    ...findings(results, dense, mot, early),
-    "",
-    "## Eval curves",
-    "",
-    `| step | ${results.map((r) => r.name).join(" | ")} |`,
-    `|---:|${results.map(() => "---:").join("|")}|`,
-    ...results[0].eval.map(([step]) => `| ${step} | ${results.map((r) => lossAtExact(r.eval, step)).join(" | ")} |`),
-    "",
-    `Unigram entropy of the training bytes: ${results[0].unigramEntropy.toFixed(4)} nats/byte. Wall time per run: ` +
-      results.map((r) => `${r.name} ${(r.wallSeconds / 60).toFixed(1)} min`).join(", ") + ".",
-    "",
-  );
-  return lines.join("\n");
+  ];
 }
 
-function findings(results: readonly Result[], dense: Result | undefined, mot: Result | undefined, early: number): string[] {
-  if (!dense || !mot) return ["(dense and mot are both needed for the comparison)"];
-  const out: string[] = [];
-  const dFinal = last(dense.eval);
-  const mFinal = last(mot.eval);
-  const dEarly = lossAt(dense.eval, early);
-  const mEarly = lossAt(mot.eval, early);
-  out.push(
-    `- Equal steps: MoT − dense = ${signed(mEarly - dEarly)} nats at step ${early} and ${signed(mFinal - dFinal)} at step ${mot.recipe.steps} ` +
-      `(paper: ${signed(PAPER.mot[0] - PAPER.dense[0])} and ${signed(PAPER.mot[1] - PAPER.dense[1])}). ` +
-      (mFinal < dFinal ? "MoT ends lower, as in the paper." : "MoT does not beat dense here, unlike the paper."),
-  );
-  const reach = stepsToReach(mot.eval, dFinal);
-  out.push(
-    reach === undefined
-      ? `- MoT never reaches dense's final loss ${dFinal.toFixed(4)} within ${mot.recipe.steps} steps (paper: at ~25% of the steps).`
-      : `- MoT reaches dense's final loss ${dFinal.toFixed(4)} at step ~${Math.round(reach)}, ${((reach / mot.recipe.steps) * 100).toFixed(0)}% of the steps (paper: ~25%).`,
-  );
-  const back = stepsToReach(dense.eval, mFinal);
-  if (back !== undefined) out.push(`- The other way round: dense reaches MoT's final loss ${mFinal.toFixed(4)} at step ~${Math.round(back)} (${((back / dense.recipe.steps) * 100).toFixed(0)}% of the steps).`);
-  const cpuRatio = mot.cpuSeconds / dense.cpuSeconds;
-  out.push(`- Step time: MoT/dense = ${cpuRatio.toFixed(2)}× in CPU time per step (paper: ${PAPER.stepRatio}× on GPUs), at ${(mot.cost.flopsPerToken / dense.cost.flopsPerToken).toFixed(2)}× the FLOPs per token.`);
-  for (const r of results) {
-    if (r.name === "dense" || r.name === "mot") continue;
-    out.push(`- ${r.name}: final ${last(r.eval).toFixed(4)} (${signed(last(r.eval) - dFinal)} vs dense, ${signed(last(r.eval) - mFinal)} vs MoT), ${(r.cpuSeconds / dense.cpuSeconds).toFixed(2)}× dense's CPU time per step.`);
-  }
-  const entropy = mot.entropies;
-  if (entropy.length > 0) {
-    out.push(`- Routing entropy / ln G per MoT layer: ${entropy.map((e) => `layers.${e.index} ${(e.entropy / Math.log(e.group)).toFixed(2)} (τ ${e.temperature.toFixed(2)})`).join(", ")}.`);
-  }
-  out.push(`- One seed, one run of ${mot.recipe.steps} steps: differences of a few hundredths of a nat are within run-to-run noise at this scale.`);
-  return out;
+function transitionTable(bench: BenchResults): string[] {
+  if (bench.transitions.length === 0) return [];
+  const mot = bench.models.find((m) => m.name === "mot")!;
+  return [
+    `## Transition tuning (mot, seed ${bench.seeds[0]})`,
+    "",
+    "`motc transition --topk K` turns the trained MoT model into its token-choice twin (same experts, the controller over τ as " +
+      `the router), then \`motc train --resume-from\` fine-tunes it for ${bench.transitions[0].tuneSteps} steps at the MoT model's lr. ` +
+      `The MoT model itself ended at ${spread(mot.runs.slice(0, 1).map(finalLoss)).mean.toFixed(4)}.`,
+    "",
+    "| twin | experts run per token vs MoT's expert FLOPs | held-out right after `transition` | after fine-tuning |",
+    "|---|---:|---:|---:|",
+    ...bench.transitions.map((t) => `| top-${t.topk} | ${fraction(t.topk, mot.model)} | ${t.before.toFixed(4)} | ${t.after.toFixed(4)} |`),
+    "",
+  ];
 }
+
+/** Expert FLOPs of a top-k twin relative to the MoT layer's (E·f/G per token). */
+function fraction(topk: number, model: ModelIR): string {
+  const layer = model.sublayers.find((l) => l.kind === "mot");
+  if (!layer || layer.kind !== "mot") return "-";
+  return `${(topk / (layer.experts / layer.group)).toFixed(2)}×`;
+}
+
+export function finalLoss(run: RunResult): number {
+  return run.eval[run.eval.length - 1][1];
+}
+
+/** Held-out loss at `step`, linear between evaluations. */
+export function lossAt(points: readonly [number, number][], step: number): number {
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    if (step <= x1) return y0 + ((y1 - y0) * (step - x0)) / (x1 - x0);
+  }
+  return points[points.length - 1][1];
+}
+
+/** The first step at which the curve reaches `target` (linear between evaluations), or null. */
+export function stepsToReach(points: readonly [number, number][], target: number): number | null {
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    if (y1 <= target) return y0 <= target ? x0 : x0 + ((x1 - x0) * (y0 - target)) / (y0 - y1);
+  }
+  return null;
+}
+
+function spread(values: number[]): Spread {
+  return { mean: avg(values), halfRange: (Math.max(...values) - Math.min(...values)) / 2, values };
+}
+const avg = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const pm = (s: Spread) => `${s.mean.toFixed(4)} ± ${s.halfRange.toFixed(4)}`;
+const fixed = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : "diverged");
+const pct = (value: number) => `${(value * 100).toFixed(0)}%`;
+const n = (value: number) => value.toLocaleString("en-US");
+const signed = (value: number) => `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(4)}`;
 
 function blocks(model: ModelIR): number {
   return model.sublayers.filter((l) => l.kind === "attention").length;
@@ -174,50 +269,16 @@ function heads(model: ModelIR): number {
   const a = model.sublayers.find((l) => l.kind === "attention");
   return a && a.kind === "attention" ? a.heads : 0;
 }
-function motShape(result: Result | undefined): string {
-  const layer = result?.model.sublayers.find((l) => l.kind === "mot");
-  return layer && layer.kind === "mot" ? `${layer.group}, ${layer.experts}, ${layer.expertSize} (f = d_ff·G/E, d_ff = 4d)` : "-";
+function motShape(models: readonly ModelResult[]): string {
+  return models.flatMap((m) => m.model.sublayers.filter((l) => l.kind === "mot").slice(0, 1).map((l) =>
+    l.kind === "mot" ? `${m.name}: ${l.group}, ${l.experts}, ${l.expertSize} (${l.experts / l.group} experts per mixed token)` : "")).join("; ");
 }
-function scheduleFinal(recipe: Recipe): string {
+function scheduleFinal(recipe: NonNullable<ModelIR["recipe"]>): string {
   return recipe.schedule.kind === "constant" ? "constant" : `${recipe.schedule.final * 100}% (${recipe.schedule.kind})`;
 }
 function ffnText(model: ModelIR): string {
   const layer = model.sublayers.find((l) => l.kind !== "attention");
   if (!layer) return "-";
-  switch (layer.kind) {
-    case "ff": return `ff(size ${layer.size})`;
-    case "mot": return `mot(E ${layer.experts}, G ${layer.group}, f ${layer.expertSize}, τ ${layer.temp.kind})`;
-    case "moe": return `moe(${layer.routing}, E ${layer.experts}, f ${layer.expertSize}, ${layer.routing === "token_choice" ? `top-${layer.topk}` : `G ${layer.group}`}, capacity ${layer.capacity})`;
-    default: return `${layer.kind}(${formatArgs(sublayerArgs(layer))})`;
-  }
-}
-
-function last(points: readonly [number, number][]): number {
-  return points[points.length - 1][1];
-}
-/** Loss at the first evaluation at or after `step`. */
-function lossAt(points: readonly [number, number][], step: number): number {
-  return (points.find(([s]) => s >= step) ?? points[points.length - 1])[1];
-}
-function lossAtExact(points: readonly [number, number][], step: number): string {
-  const hit = points.find(([s]) => s === step);
-  return hit ? hit[1].toFixed(4) : "-";
-}
-/** First step (interpolated between evaluations) where the curve is at or below `target`. */
-export function stepsToReach(points: readonly [number, number][], target: number): number | undefined {
-  for (let i = 0; i < points.length; i++) {
-    const [step, loss] = points[i];
-    if (loss > target) continue;
-    if (i === 0) return step;
-    const [prevStep, prevLoss] = points[i - 1];
-    return prevStep + ((prevLoss - target) / (prevLoss - loss)) * (step - prevStep);
-  }
-  return undefined;
-}
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
-}
-function signed(value: number): string {
-  return `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(4)}`;
+  const { init: _init, ...args } = sublayerArgs(layer);
+  return `${layer.kind}(${formatArgs(args)})`;
 }

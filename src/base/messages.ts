@@ -159,7 +159,7 @@ export const messages = {
   MOT500: { severity: "error", text: "{0} already holds a checkpoint: pass --resume to continue it, or remove it / choose another --out" },
   MOT501: { severity: "error", text: "model '{0}' has no train recipe: add 'train {0} { ... }' to the spec, or pass --steps, --batch and --lr" },
   MOT502: { severity: "error", text: "the loss became {0} at step {1} (gradient norm {2}); training stopped, {3}" },
-  MOT503: { severity: "error", text: "interrupted at step {0}: checkpoint saved to {1} (continue with --resume)", exit: 130 },
+  MOT503: { severity: "error", text: "interrupted by {0} at step {1}: checkpoint saved to {2} (continue with --resume)", exit: 130 },
   MOT510: { severity: "error", text: "{0}: no checkpoint to resume (pass no --resume to start afresh)" },
   MOT511: { severity: "error", text: "{0}: the checkpoint is of model '{1}', not '{2}'; train into another --out" },
   MOT512: { severity: "error", text: "{0}: the checkpoint has no training state to resume from" },

@@ -1,5 +1,7 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
 // writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/).
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after its current step with a
+// checkpoint; a second signal gives up at once.
 import { Option, type Command } from "commander";
 import { resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
@@ -54,21 +56,55 @@ export function register(program: Command): void {
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
-      await train({
-        model,
-        recipe,
-        sources: flags.data,
-        tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
-        out,
-        startFrom,
-        backend: flags.backend,
-        resume: Boolean(flags.resume),
-        stopAt: flags.stopAt,
-        logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
-        print: (line) => process.stdout.write(line + "\n"),
-        progress: process.stderr,
-      });
+      const stop = stopOnSignals();
+      try {
+        const outcome = await train({
+          model,
+          recipe,
+          sources: flags.data,
+          tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
+          out,
+          startFrom,
+          backend: flags.backend,
+          resume: Boolean(flags.resume),
+          stopAt: flags.stopAt,
+          logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
+          print: (line) => process.stdout.write(line + "\n"),
+          progress: process.stderr,
+          signal: stop.signal,
+        });
+        if (outcome.interrupted) {
+          const name = stop.signal.reason as StopSignal;
+          throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
+        }
+      } finally {
+        stop.dispose();
+      }
     });
+}
+
+/** The signals that stop a run, and the exit code of each: 128 + its number, as a shell reports a process it killed. */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * Handlers for SIGINT, SIGTERM and SIGHUP while a run trains: the first aborts
+ * `signal` (its reason: the signal's name) and says so, and the loop stops after
+ * its step with a checkpoint; a second exits at once, with that signal's code.
+ */
+export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(STOP_SIGNALS[name]);
+      controller.abort(name);
+      // A step or an evaluation can take a while: say at once that the signal arrived (over the progress bar, if any).
+      process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}note: ${name} received: stopping after this step with a checkpoint (send it again to quit at once)\n`);
+    };
+    process.on(name, handler);
+    return { name, handler };
+  });
+  return { signal: controller.signal, dispose: () => handlers.forEach(({ name, handler }) => process.off(name, handler)) };
 }
 
 /** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */

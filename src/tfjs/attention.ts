@@ -5,7 +5,7 @@
 // written out: one tape entry instead of ~25, and no transposes beyond the
 // ones the head layout needs.
 import type { AttentionLayer } from "../ir/layers/attention.js";
-import { sumRows, transpose2d, withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
+import { sumRows, withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
 
 /** Masked-out scores: exp underflows to exactly 0 after the row max is subtracted. */
 const MASKED = -1e9;
@@ -49,7 +49,7 @@ function attentionLayer(low: Lowering, layer: AttentionLayer, batch: number, len
         const [hS, wqS, wkS, wvS, woS, qS, keysTS, vS, P, concatS] = saved;
         const t = (x: Tensor) => tf.transpose(x, [0, 1, 3, 2]);
         // out = concat · wo (+ bo)
-        const dConcat = mm(dy, transpose2d(tf, woS as Tensor2D));
+        const dConcat = mm(dy, tf.transpose(woS as Tensor2D));
         const dwo = tf.matMul(concatS as Tensor2D, dy as Tensor2D, true);
         const dMixed = split(dConcat, [0, 2, 1, 3]); // [B, heads, T, dh]
         // mixed = P v: dP = dMixed vᵀ, dv = Pᵀ dMixed; softmax: dS = P ⊙ (dP − Σ dP ⊙ P).
@@ -63,9 +63,9 @@ function attentionLayer(low: Lowering, layer: AttentionLayer, batch: number, len
         // Each projection x = h · w (+ b): dw = hᵀ dx, dh = Σ dx wᵀ.
         const weightGrad = (dx: Tensor) => tf.matMul(hS as Tensor2D, dx as Tensor2D, true); // hᵀ dx
         const dh = tf.addN([
-          mm(dq, transpose2d(tf, wqS as Tensor2D)),
-          mm(dk, transpose2d(tf, wkS as Tensor2D)),
-          mm(dvFlat, transpose2d(tf, wvS as Tensor2D)),
+          mm(dq, tf.transpose(wqS as Tensor2D)),
+          mm(dk, tf.transpose(wkS as Tensor2D)),
+          mm(dvFlat, tf.transpose(wvS as Tensor2D)),
         ]);
         const grads = [dh, weightGrad(dq), weightGrad(dk), weightGrad(dvFlat), dwo];
         if (layer.bias) grads.push(sumRows(tf, dq), sumRows(tf, dk), sumRows(tf, dvFlat), sumRows(tf, dy));

@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { UserError } from "../base/errors.js";
-import { registerWasmKernels } from "./kernels.js";
 import type { TF } from "./ops.js";
+import { registerWasmKernels } from "./wasm/index.js";
 
 export type BackendPreference = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 export const BACKENDS: readonly BackendPreference[] = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
@@ -18,7 +18,13 @@ export interface BackendChoice {
   name: string;
 }
 
-type Starter = (tf: TF) => Promise<string>;
+/** A started backend: what its line says in parentheses, and notes for the lines after it. */
+interface Started {
+  detail: string;
+  notes?: string[];
+}
+
+type Starter = (tf: TF) => Promise<Started>;
 
 /** Fastest first: native TensorFlow (CUDA or CPU), WebGPU on Dawn, WASM SIMD, plain JS. */
 const AUTO_ORDER = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -29,8 +35,9 @@ export async function selectBackend(preference: BackendPreference, log: (line: s
   const failures: string[] = [];
   for (const name of order) {
     try {
-      const detail = await STARTERS[name](tf);
+      const { detail, notes = [] } = await STARTERS[name](tf);
       log(`tfjs backend: ${name}${detail ? ` (${detail})` : ""}`);
+      for (const note of notes) log(note);
       return { tf, name };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -50,7 +57,7 @@ const STARTERS: Record<(typeof AUTO_ORDER)[number], Starter> = {
 };
 
 /** `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`: optional, installed by the user. */
-async function startTensorflow(tf: TF): Promise<string> {
+async function startTensorflow(tf: TF): Promise<Started> {
   const reasons: string[] = [];
   for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
     try {
@@ -65,13 +72,13 @@ async function startTensorflow(tf: TF): Promise<string> {
       continue;
     }
     await activate(tf, "tensorflow");
-    return pkg;
+    return { detail: pkg };
   }
   throw new Error(`${reasons.join(", ")} (npm install @tensorflow/tfjs-node to add it)`);
 }
 
 /** `@tensorflow/tfjs-backend-webgpu` on Dawn through the `webgpu` package. */
-async function startWebgpu(tf: TF): Promise<string> {
+async function startWebgpu(tf: TF): Promise<Started> {
   // Dawn reaches Linux GPUs through Vulkan; without the loader it finds no adapter
   // (and says so on stderr), so look for it first.
   if (process.platform === "linux" && !hasVulkanLoader()) throw new Error("no Vulkan loader (libvulkan.so.1) for Dawn");
@@ -83,26 +90,36 @@ async function startWebgpu(tf: TF): Promise<string> {
   Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
   await import("@tensorflow/tfjs-backend-webgpu");
   await activate(tf, "webgpu");
-  return adapterName(adapter);
+  return { detail: adapterName(adapter) };
 }
 
-/** `@tensorflow/tfjs-backend-wasm`, SIMD build, its binaries read from node_modules. */
-async function startWasm(tf: TF): Promise<string> {
+/**
+ * `@tensorflow/tfjs-backend-wasm`, SIMD build, its binaries read from node_modules,
+ * with motc's kernels (wasm/): the line says whether its SIMD matmul runs, and
+ * one line follows for each kernel that stayed off.
+ */
+async function startWasm(tf: TF): Promise<Started> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const entry = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm");
   wasm.setWasmPaths(dirname(entry) + "/");
   await activate(tf, "wasm");
-  registerWasmKernels(tf);
+  const kernels = registerWasmKernels(tf);
+  // Training differentiates the embedding lookup, whose gradient wasm lacks without motc's kernel.
+  if (!tf.getKernel("UnsortedSegmentSum", "wasm")) throw new Error(kernels.off.find((line) => line.includes("UnsortedSegmentSum")) ?? "wasm has no UnsortedSegmentSum");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  return `${simd ? "SIMD" : "no SIMD"}, ${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? "" : "s"}`;
+  const threads = wasm.getThreadsCount();
+  return {
+    detail: `${simd ? "SIMD" : "no SIMD"}, ${threads} thread${threads === 1 ? "" : "s"}; motc SIMD matmul ${kernels.simdMatmul ? "on" : "off"}`,
+    notes: kernels.off,
+  };
 }
 
-async function startCpu(tf: TF): Promise<string> {
+async function startCpu(tf: TF): Promise<Started> {
   await import("@tensorflow/tfjs-backend-cpu");
   await activate(tf, "cpu");
   // Its first write prints a banner recommending tfjs-node; selectBackend already said which runs.
   (tf.backend() as { firstUse?: boolean }).firstUse = false;
-  return "plain JavaScript, slow";
+  return { detail: "plain JavaScript, slow" };
 }
 
 /** Makes `name` the active backend; an initialisation failure becomes a thrown error. */

@@ -6,7 +6,7 @@
 //   dw_gate = hᵀ dg,  dw_up = hᵀ du,  dh = dg w_gateᵀ + du w_upᵀ.
 // act is silu, x · σ(x) with silu'(x) = σ(x) · (1 + x · (1 − σ(x))), or gelu (ops.ts).
 import type { GatedFeedForwardLayer } from "../ir/layers/glu.js";
-import { transpose2d, withGradient, type Lowering, type TF, type Tensor, type Tensor2D } from "./ops.js";
+import { withGradient, type Lowering, type TF, type Tensor, type Tensor2D } from "./ops.js";
 
 /** `h [B·T, d]` → `[B·T, d]`. */
 export function lower(low: Lowering, layer: GatedFeedForwardLayer, h: Tensor): Tensor {
@@ -21,14 +21,14 @@ export function lower(low: Lowering, layer: GatedFeedForwardLayer, h: Tensor): T
     return {
       value: tf.matMul(product as Tensor2D, wDown as Tensor2D),
       gradFunc: (dy, [xS, wGateS, wUpS, wDownS, gS, aS, uS, productS]) => {
-        const dProduct = tf.matMul(dy as Tensor2D, transpose2d(tf, wDownS as Tensor2D));
+        const dProduct = tf.matMul(dy as Tensor2D, tf.transpose(wDownS as Tensor2D));
         const dWDown = tf.matMul(productS as Tensor2D, dy as Tensor2D, true);
         const dU = tf.mul(dProduct, aS);
         const dA = tf.mul(dProduct, uS);
         const dG = layer.activation === "silu" ? siluGrad(tf, gS, dA) : ops.activationGrad("gelu", gS, dA);
         const dWGate = tf.matMul(xS as Tensor2D, dG as Tensor2D, true);
         const dWUp = tf.matMul(xS as Tensor2D, dU as Tensor2D, true);
-        const dX = tf.add(tf.matMul(dG as Tensor2D, transpose2d(tf, wGateS as Tensor2D)), tf.matMul(dU as Tensor2D, transpose2d(tf, wUpS as Tensor2D)));
+        const dX = tf.add(tf.matMul(dG as Tensor2D, tf.transpose(wGateS as Tensor2D)), tf.matMul(dU as Tensor2D, tf.transpose(wUpS as Tensor2D)));
         return [dX, dWGate, dWUp, dWDown];
       },
     };

@@ -8,7 +8,7 @@
 // batched matmul through two fresh transposes, while the weights W are already
 // at hand in both layouts ([cells, E, G] and [cells, G, E]).
 import type { MixtureOfTokensLayer } from "../ir/layers/mot.js";
-import { transpose2d, withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
+import { withGradient, type Lowering, type SublayerCall, type Tensor, type Tensor2D } from "./ops.js";
 
 /** Logit of a padding row: its softmax weight is exactly 0. */
 const PADDING = -1e9;
@@ -28,7 +28,7 @@ export function lower(low: Lowering, layer: MixtureOfTokensLayer, h: Tensor, { b
  * is 1/τ for a fixed temperature; without it 1/τ = exp(-log_temp), the fifth input.
  *
  * Mixing and emitting are batched matmuls over the cells, one small product per
- * cell ([E, G] @ [G, d] and [G, E] @ [E, d]): motc's wasm kernel (simd.ts) runs
+ * cell ([E, G] @ [G, d] and [G, E] @ [E, d]): motc's wasm kernel (wasm/simd.ts) runs
  * such a batch about as fast as one big product.
  */
 function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, length: number, fixedInverse: number | undefined) {
@@ -96,7 +96,7 @@ function motLayer(low: Lowering, layer: MixtureOfTokensLayer, batch: number, len
         const dLogits = tf.reshape(padded === batch ? dPadded : tf.slice(dPadded, [0, 0, 0], [batch, length, experts]), [batch * length, experts]);
         const dRaw = tf.mul(dLogits, inverseS ?? (fixedInverse as number));
         const dController = tf.matMul(hS as Tensor2D, dRaw as Tensor2D, true);
-        const dh = tf.add(dTokens, tf.matMul(dRaw as Tensor2D, transpose2d(tf, controllerS as Tensor2D)));
+        const dh = tf.add(dTokens, tf.matMul(dRaw as Tensor2D, tf.transpose(controllerS as Tensor2D)));
         const grads = [dh, dController, dw1, dw2];
         // logits = raw · exp(-log_temp): d/dlog_temp = −Σ dlogits ⊙ logits.
         if (logTemp) grads.push(tf.reshape(tf.neg(tf.sum(tf.mul(dLogits, tf.reshape(logitsS, [batch * length, experts])))), logTemp.shape));

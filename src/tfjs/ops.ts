@@ -1,8 +1,9 @@
 // Building blocks shared by the per-layer lowerings. Each is shaped for the
-// fastest path of tfjs' `wasm` backend, where motc's kernel (kernels.ts, simd.ts)
+// fastest path of tfjs' `wasm` backend, where motc's kernel (wasm/matmul.ts)
 // runs every matmul, batched or not, whose B is not transposed (it reads a
 // transposed A in place); a transposed B falls back to a scalar loop ~10× slower.
-// So xᵀ dy is a matmul with transposeA, and dy wᵀ takes an explicit transpose.
+// So xᵀ dy is a matmul with transposeA, and dy wᵀ takes an explicit transpose
+// (tf.transpose: motc's wasm Transpose kernel blocks a tall one, wasm/copies.ts).
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Activation } from "../ir/model.js";
 
@@ -54,7 +55,7 @@ export function createOps(tf: TF): Ops {
       value: tf.matMul(x as Tensor2D, w as Tensor2D),
       gradFunc: (dy, saved) => {
         const [xs, ws] = saved as Tensor2D[];
-        return [tf.matMul(dy, transpose2d(tf, ws)), tf.matMul(xs, dy, true)];
+        return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(xs, dy, true)];
       },
     };
   });
@@ -100,18 +101,6 @@ export function createOps(tf: TF): Ops {
     activationGrad: (kind, x, dy) => (kind === "relu" ? tf.mul(dy, tf.step(x)) : geluGrad(tf, x, dy)),
     crossEntropy: (logits, targets) => crossEntropy(logits, targets),
   };
-}
-
-/**
- * A 2-D transpose. wasm's kernel walks a tall matrix with long strided writes
- * (a [1024, 64] transpose: ~2 ms); cut into [rows/64, 64, cols] blocks and
- * permuted as 3-D, the same copy runs 5–10× faster.
- */
-export function transpose2d(tf: TF, x: Tensor2D): Tensor2D {
-  const [rows, cols] = x.shape;
-  const BLOCK = 64;
-  if (rows <= BLOCK || rows % BLOCK !== 0) return tf.transpose(x);
-  return tf.reshape(tf.transpose(tf.reshape(x, [rows / BLOCK, BLOCK, cols]), [2, 0, 1]), [cols, rows]);
 }
 
 export type GradientBody<T extends Tensor> = (

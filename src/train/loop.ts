@@ -41,6 +41,11 @@ export interface TrainRun {
   stopAt?: number;
   /** Without a TTY, a progress line every this many steps. */
   logEvery: number;
+  /**
+   * Aborted, the run stops after its current step with a checkpoint and returns
+   * `interrupted` (the CLI aborts it on SIGINT, SIGTERM and SIGHUP).
+   */
+  signal?: AbortSignal;
   /** Result lines (stdout). */
   print: (line: string) => void;
   /** Progress and notes (stderr). */
@@ -53,10 +58,56 @@ export interface TrainOutcome {
   loss?: number;
   evalLoss?: number;
   unigramEntropy: number;
+  /** Stopped early by `signal`, with a checkpoint of `step`. */
   interrupted: boolean;
 }
 
+/** Set up (or restore) the run, take steps until the end, `stopAt` or an abort, checkpoint, report. */
 export async function train(run: TrainRun): Promise<TrainOutcome> {
+  const session = await setUp(run);
+  const end = Math.min(run.recipe.steps, run.stopAt ?? run.recipe.steps);
+  try {
+    while (session.step < end && !run.signal?.aborted) {
+      takeStep(session, end);
+      // Let a pending signal reach the CLI's handler (and abort run.signal) between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (session.lastCheckpoint !== session.step) save(session);
+  } finally {
+    session.progress.clearBar();
+    session.optimizer.dispose();
+    session.graph.dispose();
+  }
+  return report(session);
+}
+
+/** Everything a run carries from one step to the next. */
+interface Session {
+  run: TrainRun;
+  tf: Tf;
+  /** The tfjs backend it runs on. */
+  backend: string;
+  graph: TrainingGraph;
+  optimizer: AdamW;
+  sampler: BatchSampler;
+  evalSet: Batch[];
+  /** Unigram entropy of the training split: the loss of a model that learned only token frequencies. */
+  entropy: number;
+  /** What a checkpoint of this run records about it, beside the step's state. */
+  trainer: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep">;
+  metrics: MetricsLog;
+  progress: Progress;
+  step: number;
+  /** The step this run started from, and when its first step began (performance.now()). */
+  firstStep: number;
+  started: number;
+  lastCheckpoint?: number;
+  loss?: number;
+  evalLoss?: number;
+}
+
+/** Data, backend, graph and optimizer, restored from the checkpoint when resuming; a fresh run is evaluated at step 0. */
+async function setUp(run: TrainRun): Promise<Session> {
   const { model, recipe, out } = run;
   if (!run.resume && hasCheckpoint(out)) {
     throw new UserError("MOT500", [out]);
@@ -65,14 +116,12 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   const corpus = loadCorpus(run.sources, tokenizer, out);
   const { train: trainTokens, heldOut } = splitCorpus(corpus.tokens);
   const sampler = new BatchSampler(trainTokens, recipe.batch, recipe.context, recipe.seed);
-  const evalSet = evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES);
   const entropy = unigramEntropy(trainTokens);
   run.print(
     `data: ${corpus.sources.join(", ")} — ${corpus.tokens.length} ${tokenizer.name} tokens ` +
       `(${trainTokens.length} train, ${heldOut.length} held out); unigram entropy ${entropy.toFixed(3)} nats/token`,
   );
-
-  const trainer: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep"> = {
+  const trainer: Session["trainer"] = {
     version: 1,
     modelFingerprint: modelFingerprint(model),
     recipe,
@@ -85,107 +134,100 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   const { tf, name: backend } = await selectBackend(run.backend, run.print);
   const graph = createTrainingGraph(tf, model, resumed?.weights ?? run.startFrom ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
   const optimizer = optimizerFor(tf, model, graph, recipe);
-  let step = 0;
   if (resumed) {
     optimizer.importState(resumed.optimizer);
     sampler.setPosition(resumed.trainer.sampler);
     if (resumed.trainer.backend && resumed.trainer.backend !== backend) {
       run.print(`note: the checkpoint was trained on tfjs ${resumed.trainer.backend}; continuing on ${backend} (the curve can differ in the last bits)`);
     }
-    step = resumed.step;
-    run.print(`resuming ${model.name} from step ${step} (${out})`);
+    run.print(`resuming ${model.name} from step ${resumed.step} (${out})`);
   }
-
   if (recipe.temp && learnableTemperatures(model).length === 0) run.print(`note: temp = anneal(...) has nothing to anneal: ${model.name} has no learnable mot temperature`);
-  const metrics = new MetricsLog(out, resumed ? step : undefined);
-  const progress = new Progress(run.progress, recipe.steps, run.logEvery);
-  const plot = () =>
-    writeFileAtomic(join(out, "loss.svg"), lossCurveSvg(metrics.records, {
-      title: `${model.name} — ${backend}`,
-      steps: recipe.steps,
-      reference: { value: entropy, label: `unigram entropy ${entropy.toFixed(2)}` },
-    }));
-  const saveCheckpoint = () =>
-    writeTrainingCheckpoint(out, model, {
-      step,
-      weights: graph.readWeights(),
-      optimizer: optimizer.exportState(),
-      trainer: { ...trainer, backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
-    });
-  let lastCheckpoint = resumed ? step : undefined;
-  let evalLoss: number | undefined;
-  if (!resumed) {
-    evalLoss = evaluate(tf, graph, evalSet);
-    metrics.add({ kind: "eval", step: 0, eval_loss: evalLoss });
-    progress.note(`step 0: eval loss ${evalLoss.toFixed(4)}`);
-    plot();
-  }
 
-  const interrupt = { requested: false };
-  const onSigint = () => {
-    if (interrupt.requested) process.exit(130); // a second Ctrl-C: give up at once
-    interrupt.requested = true;
+  const step = resumed?.step ?? 0;
+  const session: Session = {
+    run, tf, backend, graph, optimizer, sampler, entropy, trainer,
+    evalSet: evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES),
+    metrics: new MetricsLog(out, resumed ? step : undefined),
+    progress: new Progress(run.progress, recipe.steps, run.logEvery),
+    step, firstStep: step, started: 0, lastCheckpoint: resumed ? step : undefined,
   };
-  process.on("SIGINT", onSigint);
-  const end = Math.min(recipe.steps, run.stopAt ?? recipe.steps);
-  const started = performance.now();
-  const firstStep = step;
-  let loss: number | undefined;
-  try {
-    while (step < end && !interrupt.requested) {
-      const batch = sampler.next();
-      const t0 = performance.now();
-      const lr = learningRate(recipe, step + 1);
-      graph.step = step + 1;
-      const result = trainStep(tf, graph, optimizer, batch, lr, recipe.clip);
-      if (!result.applied) {
-        progress.clearBar();
-        const kept = lastCheckpoint === undefined ? "no checkpoint was written yet" : `the last good checkpoint (step ${lastCheckpoint}) is kept in ${out}`;
-        plot();
-        throw new UserError("MOT502", [result.loss, step + 1, result.gradNorm, kept]);
-      }
-      annealTemperatures(tf, graph, model, recipe, step + 1);
-      step += 1;
-      loss = result.loss;
-      const seconds = (performance.now() - t0) / 1000;
-      const tokensPerSecond = (batch.batch * batch.context) / seconds;
-      const elapsed = (performance.now() - started) / 1000;
-      metrics.add({ kind: "train", step, loss, lr, grad_norm: result.gradNorm, tokens_per_s: round(tokensPerSecond), elapsed_s: round(elapsed) });
-      progress.step({ step, loss, tokensPerSecond, elapsed, stepsThisRun: step - firstStep });
-      if (step % recipe.evalEvery === 0 || step === recipe.steps) {
-        evalLoss = evaluate(tf, graph, evalSet);
-        metrics.add({ kind: "eval", step, eval_loss: evalLoss });
-        progress.note(`step ${step}: eval loss ${evalLoss.toFixed(4)}, train loss ${loss.toFixed(4)}`);
-        plot();
-      }
-      if (step % recipe.checkpointEvery === 0 || step === end) {
-        saveCheckpoint();
-        lastCheckpoint = step;
-        plot();
-      }
-      // Let a pending SIGINT reach its handler between steps.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    if (lastCheckpoint !== step) {
-      saveCheckpoint();
-      plot();
-    }
-  } finally {
-    process.off("SIGINT", onSigint);
-    progress.clearBar();
-    optimizer.dispose();
-    graph.dispose();
+  if (!resumed) evaluateNow(session);
+  session.started = performance.now();
+  return session;
+}
+
+/** One optimizer step, then the evaluation and checkpoint it is due for; a non-finite loss ends the run. */
+function takeStep(session: Session, end: number): void {
+  const { run, tf, graph } = session;
+  const recipe = run.recipe;
+  const batch = session.sampler.next();
+  const t0 = performance.now();
+  const lr = learningRate(recipe, session.step + 1);
+  graph.step = session.step + 1;
+  const result = trainStep(tf, graph, session.optimizer, batch, lr, recipe.clip);
+  if (!result.applied) {
+    session.progress.clearBar();
+    const kept = session.lastCheckpoint === undefined ? "no checkpoint was written yet" : `the last good checkpoint (step ${session.lastCheckpoint}) is kept in ${run.out}`;
+    plot(session);
+    throw new UserError("MOT502", [result.loss, session.step + 1, result.gradNorm, kept]);
   }
-  const time = formatDuration((performance.now() - started) / 1000);
-  if (interrupt.requested) {
-    throw new UserError("MOT503", [step, out]);
+  annealTemperatures(tf, graph, run.model, recipe, session.step + 1);
+  const step = ++session.step;
+  const loss = (session.loss = result.loss);
+  const tokensPerSecond = (batch.batch * batch.context) / ((performance.now() - t0) / 1000);
+  const elapsed = (performance.now() - session.started) / 1000;
+  session.metrics.add({ kind: "train", step, loss, lr, grad_norm: result.gradNorm, tokens_per_s: round(tokensPerSecond), elapsed_s: round(elapsed) });
+  session.progress.step({ step, loss, tokensPerSecond, elapsed, stepsThisRun: step - session.firstStep });
+  if (step % recipe.evalEvery === 0 || step === recipe.steps) evaluateNow(session);
+  if (step % recipe.checkpointEvery === 0 || step === end) save(session);
+}
+
+/** Evaluation loss at the current step: into the metrics, a progress note and the picture. */
+function evaluateNow(session: Session): void {
+  const evalLoss = (session.evalLoss = evaluate(session.tf, session.graph, session.evalSet));
+  session.metrics.add({ kind: "eval", step: session.step, eval_loss: evalLoss });
+  const trainLoss = session.loss === undefined ? "" : `, train loss ${session.loss.toFixed(4)}`;
+  session.progress.note(`step ${session.step}: eval loss ${evalLoss.toFixed(4)}${trainLoss}`);
+  plot(session);
+}
+
+/** A checkpoint of the current step (and the picture). */
+function save(session: Session): void {
+  const { run, graph, optimizer, sampler } = session;
+  writeTrainingCheckpoint(run.out, run.model, {
+    step: session.step,
+    weights: graph.readWeights(),
+    optimizer: optimizer.exportState(),
+    trainer: { ...session.trainer, backend: session.backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
+  });
+  session.lastCheckpoint = session.step;
+  plot(session);
+}
+
+/** out/loss.svg from the metrics so far. */
+function plot(session: Session): void {
+  const { run, entropy } = session;
+  writeFileAtomic(join(run.out, "loss.svg"), lossCurveSvg(session.metrics.records, {
+    title: `${run.model.name} — ${session.backend}`,
+    steps: run.recipe.steps,
+    reference: { value: entropy, label: `unigram entropy ${entropy.toFixed(2)}` },
+  }));
+}
+
+/** The outcome, and (unless interrupted: the CLI says that) the line that sums the run up. */
+function report(session: Session): TrainOutcome {
+  const { run, step, loss, evalLoss, entropy, backend } = session;
+  const interrupted = run.signal?.aborted ?? false;
+  if (!interrupted) {
+    const time = formatDuration((performance.now() - session.started) / 1000);
+    const evalText = evalLoss === undefined ? "" : `, eval loss ${evalLoss.toFixed(4)}`;
+    run.print(
+      `${step === run.recipe.steps ? "trained" : "stopped"} ${run.model.name} to step ${step}/${run.recipe.steps} on tfjs ${backend} in ${time}: ` +
+        `train loss ${loss?.toFixed(4) ?? "-"}${evalText} (unigram entropy ${entropy.toFixed(3)}); checkpoint in ${run.out}`,
+    );
   }
-  const evalText = evalLoss === undefined ? "" : `, eval loss ${evalLoss.toFixed(4)}`;
-  run.print(
-    `${step === recipe.steps ? "trained" : "stopped"} ${model.name} to step ${step}/${recipe.steps} on tfjs ${backend} in ${time}: ` +
-      `train loss ${loss?.toFixed(4) ?? "-"}${evalText} (unigram entropy ${entropy.toFixed(3)}); checkpoint in ${out}`,
-  );
-  return { step, backend, loss, evalLoss, unigramEntropy: entropy, interrupted: false };
+  return { step, backend, loss, evalLoss, unigramEntropy: entropy, interrupted };
 }
 
 export interface StepResult {

@@ -14,6 +14,7 @@ import { toFloat16 } from "../../src/onnx/float16.js";
 import { MAX_OPSET, lowerToOnnx, lowerToOnnxFiles } from "../../src/onnx/index.js";
 import { EXTERNAL_ALIGNMENT } from "../../src/onnx/writer.js";
 import { referenceLogits } from "../reference/forward.js";
+import { python, requireChecker } from "../support/checkers.js";
 import { distinctModels, specModels } from "./models.js";
 import { cpuSession, maxAbsDifference, randomIds, runLogits, strongRouting } from "./ort.js";
 
@@ -68,11 +69,7 @@ test("initializers carry the parameter table's names, shapes and values; metadat
 });
 
 test("the ONNX checker accepts every model with full shape inference (python3-onnx)", (t) => {
-  const probe = spawnSync("/usr/bin/python3", ["-c", "import onnx"], { encoding: "utf8" });
-  if (probe.status !== 0) {
-    t.skip(`/usr/bin/python3 cannot import onnx (${(probe.stderr || probe.error?.message || "").trim().split("\n").pop()})`);
-    return;
-  }
+  if (!requireChecker(t, "python3-onnx")) return;
   const paths: string[] = [];
   for (const { model, sameAs } of distinctModels(models)) {
     if (sameAs) continue;
@@ -91,7 +88,7 @@ test("the ONNX checker accepts every model with full shape inference (python3-on
     "    onnx.checker.check_model(onnx.load(path), full_check=True)",
     "    print('ok', path)",
   ].join("\n");
-  const result = spawnSync("/usr/bin/python3", ["-c", script, ...paths], { encoding: "utf8", timeout: 120_000 });
+  const result = spawnSync(python, ["-c", script, ...paths], { encoding: "utf8", timeout: 120_000 });
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim().split("\n").length, paths.length);
   t.diagnostic(`${paths.length} files checked`);

@@ -3,13 +3,13 @@
 // without errors with every sublayer in the DOM.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { chromium, requireChecker } from "../support/checkers.js";
 import { repoRoot, runMotc } from "../support/cli.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const paper = join(repoRoot, "specs/mot_paper.mot");
 
 function boxes(svg: string): Map<string, { x: number; y: number; width: number; height: number }> {
@@ -57,7 +57,7 @@ test("motc graph: default out/NAME.svg, parts laid out top to bottom in stack or
 function dumpDom(file: string): { dom: string; code: number | null } {
   const profile = mkdtempSync(join(tmpdir(), "motc-chromium-"));
   try {
-    const result = spawnSync(CHROMIUM, [
+    const result = spawnSync(chromium, [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
       "--disable-sync", "--no-first-run", `--user-data-dir=${profile}`, "--dump-dom", `file://${file}`,
     ], { encoding: "utf8", timeout: 60_000 });
@@ -68,11 +68,7 @@ function dumpDom(file: string): { dom: string; code: number | null } {
 }
 
 test("the paper model's picture renders in headless Chromium with every sublayer", (t) => {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`# skipped: ${CHROMIUM} is not installed`);
-    t.skip(`${CHROMIUM} is not installed`);
-    return;
-  }
+  if (!requireChecker(t, "chromium")) return;
   const dir = mkdtempSync(join(tmpdir(), "motc-graph-"));
   try {
     for (const name of ["paper.svg", "paper.html"]) {

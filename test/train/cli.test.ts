@@ -55,7 +55,7 @@ test("Ctrl-C saves a checkpoint and exits 130; --resume then reproduces the unin
   });
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   assert.equal(code, 130, stderr);
-  const match = /motc: error MOT503: interrupted at step (\d+): checkpoint saved to (.*) \(continue with --resume\)\n$/.exec(stderr);
+  const match = /motc: error MOT503: interrupted by SIGINT at step (\d+): checkpoint saved to (.*) \(continue with --resume\)\n$/.exec(stderr);
   assert.ok(match, stderr);
   const stoppedAt = Number(match[1]);
   assert.ok(stoppedAt >= 5 && stoppedAt < 60, `stopped at ${stoppedAt}`);

@@ -62,6 +62,31 @@ test("stopping at step 6 and resuming to 12 reproduces the uninterrupted run exa
   assert.match(readFileSync(join(whole, "loss.svg"), "utf8"), /<svg[^]*train loss[^]*eval loss[^]*<\/svg>\n$/);
 });
 
+test("an aborted signal stops the run after its step with a checkpoint; resuming reproduces the whole run", async () => {
+  const recipe = smallRecipe({ steps: 8, evalEvery: 4, checkpointEvery: 8 });
+  const whole = join(scratch, "whole-8");
+  const cut = join(scratch, "aborted");
+  await run(whole, recipe).promise;
+  const controller = new AbortController();
+  const lines: string[] = [];
+  const progress = { isTTY: false, write: (text: string) => {
+    lines.push(text);
+    if (text.startsWith("step 3/8 ")) controller.abort("SIGTERM");
+    return true;
+  } };
+  const outcome = await run(cut, recipe, { signal: controller.signal, logEvery: 1, progress }).promise;
+  assert.equal(outcome.interrupted, true);
+  assert.equal(outcome.step, 3);
+  assert.equal(readManifest(cut).step, 3);
+  assert.ok(!lines.some((line) => line.startsWith("step 4/8")), lines.join(""));
+  const resumed = run(cut, recipe, { resume: true });
+  const finished = await resumed.promise;
+  assert.equal(finished.interrupted, false);
+  assert.ok(resumed.lines.some((line) => line.startsWith("trained small to step 8/8 ")), resumed.lines.join("\n"));
+  assert.deepEqual(curve(cut), curve(whole));
+  assert.ok(readFileSync(join(cut, "weights.bin")).equals(readFileSync(join(whole, "weights.bin"))));
+});
+
 test("the small model's eval loss falls well below the unigram entropy of its data", async () => {
   const recipe = smallRecipe({ steps: 150, lr: 3e-2, evalEvery: 50, checkpointEvery: 150 });
   const out = join(scratch, "learn");

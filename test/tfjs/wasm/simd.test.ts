@@ -1,9 +1,9 @@
-// motc's SIMD batched matmul (src/tfjs/simd.ts): every block shape and edge
+// motc's SIMD batched matmul (src/tfjs/wasm/simd.ts): every block shape and edge
 // against a float64 product, on its own memory and inside tfjs' wasm heap.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { batchedMatMulFor, batchedMatMulModule } from "../../src/tfjs/simd.js";
-import { backend } from "./support.js";
+import { batchedMatMulFor, batchedMatMulModule } from "../../../src/tfjs/wasm/simd.js";
+import { backend } from "../support.js";
 
 /** Deterministic values in [-1, 1) with no simple pattern. */
 function values(count: number, seed: number): Float32Array {
