@@ -25,8 +25,8 @@ export interface TrainingDataOptions {
   tokenizer?: TokenizerName;
   /** The tokenizer for sources that still have to be prepared, when no --tokenizer is given. */
   defaultTokenizer: TokenizerName;
-  /** Told before a cache miss is prepared (it may take a while): the cache directory. */
-  onPrepare?: (dir: string, inputs: readonly InputFile[]) => void;
+  /** Told before a cache miss is prepared (it may take a while; throwing stops it): where, what, with which tokenizer. */
+  onPrepare?: (dir: string, inputs: readonly InputFile[], tokenizer: TokenizerName) => void;
   onProgress?: (bytes: number, tokens: number) => void;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -51,7 +51,7 @@ export async function trainingDataset(sources: readonly string[], options: Train
   const inputs = listInputs(sources);
   const dir = join(datasetCacheRoot(options.env), `${tokenizer}-${await cacheKey(inputs, tokenizer)}`);
   if (!isDataset(dir)) {
-    options.onPrepare?.(dir, inputs);
+    options.onPrepare?.(dir, inputs, tokenizer);
     await prepareDataset({
       inputs: sources, out: dir, tokenizer, field: "text", split: TRAINING_SPLIT, strict: false,
       // Another run may have prepared the same key meanwhile: the same bytes, so replacing it is harmless.
