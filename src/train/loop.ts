@@ -119,11 +119,21 @@ interface Session {
 
 /** Data, backend, graph and optimizer, restored from the checkpoint when resuming; a fresh run is evaluated at step 0. */
 async function setUp(run: TrainRun): Promise<Session> {
-  const { model, recipe, out } = run;
-  if (!run.resume && hasCheckpoint(out)) {
-    throw new UserError("MOT500", [out]);
+  if (!run.resume && hasCheckpoint(run.out)) {
+    throw new UserError("MOT500", [run.out]);
   }
   const dataset = run.dataset ?? (await openTrainingData(run));
+  try {
+    return await setUpOn(run, dataset);
+  } catch (error) {
+    if (!run.dataset) dataset.close();
+    throw error;
+  }
+}
+
+/** The rest of setUp, once the dataset is open (setUp closes it should this fail). */
+async function setUpOn(run: TrainRun, dataset: Dataset): Promise<Session> {
+  const { model, recipe, out } = run;
   const { train, evalSet, entropy } = readyData(run, dataset);
   const trainer: Session["trainer"] = {
     version: 1,
