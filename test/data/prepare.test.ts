@@ -143,13 +143,14 @@ test("shards are bounded; the stream is their concatenation in index order", asy
   assert.deepEqual(splitTokens(many.dir, many.manifest, "train"), splitTokens(one.dir, one.manifest, "train"));
 });
 
-test("a directory is read in sorted name order, hidden files skipped, subdirectories walked", async () => {
+test("a directory is read in sorted name order, hidden files and datasets skipped, subdirectories walked", async () => {
   const dir = join(scratch, "tree");
   mkdirSync(join(dir, "sub"), { recursive: true });
   writeFileSync(join(dir, "b.txt"), "B");
   writeFileSync(join(dir, "a.jsonl"), '{"text": "A"}\n{"text": "AA"}\n');
   writeFileSync(join(dir, "sub", "c.txt"), "C");
   writeFileSync(join(dir, ".hidden"), "never");
+  await prepare([join(dir, "b.txt")], join(dir, "an-earlier-dataset"), { split: { method: "tail", val: 0, seed: null } });
   const prepared = await prepare([dir], join(scratch, "tree-out"), { split: { method: "first", val: 1, seed: null } });
   assert.deepEqual(prepared.manifest.sources.map((s) => s.path), [join(dir, "a.jsonl"), join(dir, "b.txt"), join(dir, "sub", "c.txt")]);
   assert.deepEqual(splitTokens(prepared.dir, prepared.manifest, "train"), [...utf8("AA"), 0, ...utf8("B"), 0, ...utf8("C"), 0]);
