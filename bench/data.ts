@@ -7,7 +7,8 @@
 // The corpus: documents of 3–42 sentences of the Brown corpus drawn with a
 // seeded Random, as {"text", "timestamp", "url"} lines like C4's, gzip level 6;
 // generated once into $TMPDIR/motc-bench-data/ and reused.
-// Run: npm run build && node dist/bench/data.js [--mb 200] [--small-mb 20] [--steps 30]
+// Run: npm run build && node dist/bench/data.js [--mb 200] [--small-mb 20] [--steps 30] [--wait-only]
+// (--wait-only: only the data wait, on the dataset the last full run left).
 import { spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
@@ -19,7 +20,7 @@ import { createGzip } from "node:zlib";
 import { readText } from "../src/base/files.js";
 import { checkSpec } from "../src/check/index.js";
 import { brownFiles, stripBrownTags } from "../src/data/brown.js";
-import { trainingBatch } from "../src/data/batches.js";
+import { BatchReader, trainingBatch } from "../src/data/batches.js";
 import { openDataset } from "../src/data/dataset.js";
 import { prepareDataset } from "../src/data/prepare.js";
 import { initialWeights } from "../src/ir/init.js";
@@ -35,6 +36,7 @@ const { values: flags, positionals } = parseArgs({
     mb: { type: "string", default: "200" },
     "small-mb": { type: "string", default: "20" },
     steps: { type: "string", default: "30" },
+    "wait-only": { type: "boolean", default: false },
     child: { type: "boolean", default: false },
   },
 });
@@ -124,8 +126,12 @@ function prepareInChild(tokenizer: "bytes" | "gpt2", input: Corpus): PrepareRun 
   return JSON.parse(result.stdout.trim().split("\n").pop()!) as PrepareRun;
 }
 
-/** Median ms of a step of specs/tiny.mot on wasm and of reading its batch from the shards (as training does, before the step). */
-async function dataWait(datasetDir: string, steps: number): Promise<{ readMs: number; stepMs: number }> {
+/**
+ * Medians of a step of specs/tiny.mot on wasm; of what it waits for its batch,
+ * read during the step before (BatchReader, as training does); and, for
+ * comparison, of reading a batch of other windows synchronously.
+ */
+async function dataWait(datasetDir: string, steps: number): Promise<{ waitMs: number; readMs: number; stepMs: number }> {
   const spec = join(root, "specs/tiny.mot");
   const model = checkSpec({ path: spec, text: readText(spec) }).models.find((m) => m.name === "tiny")!;
   const recipe = model.recipe!;
@@ -133,21 +139,26 @@ async function dataWait(datasetDir: string, steps: number): Promise<{ readMs: nu
   const graph = createTrainingGraph(tf, model, initialWeights(model, recipe.seed), { seed: recipe.seed });
   const optimizer = optimizerFor(tf, model, graph, recipe);
   const dataset = openDataset(datasetDir);
-  const [reads, stepTimes]: number[][] = [[], []];
+  const train = dataset.split("train");
+  const reader = new BatchReader(train, recipe.context, recipe.batch, recipe.seed);
+  const [waits, reads, stepTimes]: number[][] = [[], [], []];
   for (let step = 1; step <= steps + 5; step++) {
     const t0 = performance.now();
-    const batch = trainingBatch(dataset.split("train"), recipe.context, recipe.batch, recipe.seed, step);
+    const batch = await reader.take(step);
     const t1 = performance.now();
     graph.step = step;
     trainStep(tf, graph, optimizer, batch, recipe.lr, recipe.clip);
     const t2 = performance.now();
+    trainingBatch(train, recipe.context, recipe.batch, recipe.seed, 1_000_000 + step);
+    const t3 = performance.now();
     if (step > 5) {
-      reads.push(t1 - t0);
+      waits.push(t1 - t0);
       stepTimes.push(t2 - t1);
+      reads.push(t3 - t2);
     }
   }
   dataset.close();
-  return { readMs: median(reads), stepMs: median(stepTimes) };
+  return { waitMs: median(waits), readMs: median(reads), stepMs: median(stepTimes) };
 }
 
 function median(values: number[]): number {
@@ -158,6 +169,16 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   if (flags.child) return child(positionals[0] as "bytes" | "gpt2", positionals[1], positionals[2]);
   const big = await corpus(Number(flags.mb));
+  if (!flags["wait-only"]) await throughput(big);
+  const { waitMs, readMs, stepMs } = await dataWait(join(tmpdir(), "motc-bench-data", "out-bytes"), Number(flags.steps));
+  const share = (ms: number) => `${((100 * ms) / (ms + stepMs)).toFixed(2)}%`;
+  console.log(`\ndata wait, specs/tiny.mot on wasm, batch 16 × 65 tokens from the ${(big.textBytes / 1e6).toFixed(0)} M-token shards ` +
+    `(medians of ${flags.steps}): a step ${stepMs.toFixed(1)} ms; waiting for its batch, read during the step before, ` +
+    `${(waitMs * 1000).toFixed(0)} µs (${share(waitMs)}); reading a batch synchronously instead ${(readMs * 1000).toFixed(0)} µs (${share(readMs)})`);
+}
+
+/** The throughput table: bytes and gpt2 on the small and the big corpus. */
+async function throughput(big: Corpus): Promise<void> {
   const small = await corpus(Number(flags["small-mb"]));
   console.log(`corpus: ${big.path}: ${(big.gzBytes / 1e6).toFixed(0)} MB gzip'd, ${(big.jsonBytes / 1e6).toFixed(0)} MB of JSON lines, ` +
     `${(big.textBytes / 1e6).toFixed(0)} MB of text, ${big.documents} documents`);
@@ -170,10 +191,6 @@ async function main(): Promise<void> {
   row("bytes", big, prepareInChild("bytes", big));
   row("gpt2", small, prepareInChild("gpt2", small));
   row("gpt2", big, prepareInChild("gpt2", big));
-  const { readMs, stepMs } = await dataWait(join(tmpdir(), "motc-bench-data", "out-bytes"), Number(flags.steps));
-  console.log(`\ndata wait, specs/tiny.mot on wasm, batch 16 × 65 tokens from the ${(big.textBytes / 1e6).toFixed(0)} M-token shards ` +
-    `(medians of ${flags.steps}): reading a batch ${(readMs * 1000).toFixed(0)} µs, a step ${stepMs.toFixed(1)} ms: ` +
-    `${((100 * readMs) / (readMs + stepMs)).toFixed(2)}% of the time`);
   rmSync(join(tmpdir(), "motc-bench-data", "out-gpt2"), { recursive: true, force: true });
 }
 

@@ -27,6 +27,36 @@ export function batchStarts(tokens: number, context: number, batch: number, seed
   return Array.from({ length: batch }, () => random.index(tokens - context));
 }
 
+/**
+ * A run's batches, each read while the step before it trains: `take(s)` gives
+ * update s's batch (already read when s follows the step last taken) and starts
+ * reading s + 1's on libuv's threads. It changes when the tokens arrive, never
+ * which: on shards that are not in the page cache (a corpus larger than memory)
+ * the reads' latency hides behind the step.
+ */
+export class BatchReader {
+  private ahead: { step: number; batch: Promise<Batch> } | undefined;
+
+  constructor(
+    private readonly train: TokenSource,
+    private readonly context: number,
+    private readonly batch: number,
+    private readonly seed: number,
+  ) {}
+
+  take(step: number): Promise<Batch> {
+    const batch = this.ahead?.step === step ? this.ahead.batch : this.read(step);
+    this.ahead = { step: step + 1, batch: this.read(step + 1) };
+    return batch;
+  }
+
+  private read(step: number): Promise<Batch> {
+    const batch = readWindowsAsync(this.train, batchStarts(this.train.length, this.context, this.batch, this.seed, step), this.context);
+    batch.catch(() => undefined); // a read ahead that fails is reported by the take() that wants it, if any
+    return batch;
+  }
+}
+
 /** Refuses a train split too short to draw batches from: N < C + 1 + B. */
 export function checkTrainSplit(train: TokenSource, context: number, batch: number, dataset: string): void {
   const needed = context + 1 + batch;
@@ -51,6 +81,19 @@ export function evaluationBatches(val: TokenSource, context: number, batch: numb
     batches.push(readWindows(val, starts, context));
   }
   return batches;
+}
+
+/** readWindows with every window read at once, off the main thread. */
+export async function readWindowsAsync(source: TokenSource, starts: readonly number[], context: number): Promise<Batch> {
+  const inputs = new Int32Array(starts.length * context);
+  const targets = new Int32Array(starts.length * context);
+  await Promise.all(starts.map(async (start, row) => {
+    const window = new Int32Array(context + 1);
+    await source.readAsync(start, window);
+    inputs.set(window.subarray(0, context), row * context);
+    targets.set(window.subarray(1), row * context);
+  }));
+  return { batch: starts.length, context, inputs, targets };
 }
 
 /** Windows of context + 1 tokens: the first C are a row of inputs, the last C its targets. */

@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
 
 import { bytesPerToken, readManifest, SPLITS, type DatasetManifest, type SplitName } from "./manifest.js";
-import { readAll } from "./shards.js";
+import { readAll, readAllCallback } from "./shards.js";
 
 /** A stream of token ids, read a range at a time. */
 export interface TokenSource {
   readonly length: number;
   /** Fills `into` with tokens[start, start + into.length). */
   read(start: number, into: Int32Array): void;
+  /** The same, the file reads done on libuv's threads (so they can overlap a training step). */
+  readAsync(start: number, into: Int32Array): Promise<void>;
 }
 
 export interface Dataset {
@@ -84,6 +86,27 @@ class ShardedTokens implements TokenSource {
       readAll(this.fdOf(segment.shard), bytes, segment.count * this.width, segment.offset * this.width, segment.shard.path);
       this.copy(bytes, segment, into, start);
     }
+  }
+
+  readAsync(start: number, into: Int32Array): Promise<void> {
+    // Callbacks, not fs.promises: a batch issues one read per window, and each costs the main thread less so.
+    const segments = this.segments(start, into.length);
+    return new Promise((resolve, reject) => {
+      let pending = segments.length;
+      if (pending === 0) resolve();
+      for (const segment of segments) {
+        const bytes = new Uint8Array(segment.count * this.width);
+        readAllCallback(this.fdOf(segment.shard), bytes, segment.offset * this.width, segment.shard.path, (error) => {
+          if (error) return reject(error);
+          try {
+            this.copy(bytes, segment, into, start);
+          } catch (failure) {
+            return reject(failure);
+          }
+          if (--pending === 0) resolve();
+        });
+      }
+    });
   }
 
   close(): void {
@@ -180,6 +203,10 @@ export class MemoryTokens implements TokenSource {
       throw new Error(`internal: read of tokens [${start}, ${start + into.length}) of ${this.tokens.length}`);
     }
     into.set(this.tokens.subarray(start, start + into.length));
+  }
+
+  async readAsync(start: number, into: Int32Array): Promise<void> {
+    this.read(start, into);
   }
 }
 

@@ -3,7 +3,7 @@
 // they are written. Tokens go through a buffer of a MiB of ids, so memory does
 // not grow with the data.
 import { createHash, type Hash } from "node:crypto";
-import { close, closeSync, fsync, ftruncateSync, openSync, readSync, rmSync, write } from "node:fs";
+import { close, closeSync, fsync, ftruncateSync, openSync, read, readSync, rmSync, write } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -227,6 +227,16 @@ function openOrFail(path: string, flags: string): number {
   } catch (error) {
     throw new UserError("MOT202", [path, describeFsError(error)]);
   }
+}
+
+/** Fills `into` from `position` on libuv's threads, then calls `done` (with MOT201 if the file ends first). */
+export function readAllCallback(fd: number, into: Uint8Array, position: number, path: string, done: (error?: Error) => void, from = 0): void {
+  read(fd, into, from, into.length - from, position + from, (error, got) => {
+    if (error) return done(new UserError("MOT201", [path, describeFsError(error)]));
+    if (got === 0) return done(new UserError("MOT201", [path, "the file is shorter than its manifest says"]));
+    if (from + got < into.length) return readAllCallback(fd, into, position, path, done, from + got);
+    done();
+  });
 }
 
 /** Reads exactly `length` bytes at `position` into the start of `into`. */

@@ -11,7 +11,7 @@ import { initialWeights, type Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { parameterTable } from "../ir/params.js";
 import { createTrainingGraph, selectBackend, type BackendPreference, type TrainingGraph } from "../tfjs/index.js";
-import { checkTrainSplit, evaluationBatches, trainingBatch, type Batch } from "../data/batches.js";
+import { BatchReader, checkTrainSplit, evaluationBatches, type Batch } from "../data/batches.js";
 import { trainingDataset } from "../data/cache.js";
 import { checkVocabulary, unigramEntropy, type Dataset, type TokenSource } from "../data/dataset.js";
 import { DATASET_TOKENIZERS } from "../data/manifest.js";
@@ -76,7 +76,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   const end = Math.min(run.recipe.steps, run.stopAt ?? run.recipe.steps);
   try {
     while (session.step < end && !run.signal?.aborted) {
-      takeStep(session, end);
+      takeStep(session, end, await session.batches.take(session.step + 1));
       // Let a pending signal reach the CLI's handler (and abort run.signal) between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -99,8 +99,8 @@ interface Session {
   graph: TrainingGraph;
   optimizer: AdamW;
   dataset: Dataset;
-  /** The train split, where every step's batch is read from. */
-  train: TokenSource;
+  /** Every step's batch, from the train split (each read during the step before). */
+  batches: BatchReader;
   evalSet: Batch[];
   /** Unigram entropy of the training split: the loss of a model that learned only token frequencies. */
   entropy: number;
@@ -159,7 +159,8 @@ async function setUpOn(run: TrainRun, dataset: Dataset): Promise<Session> {
 
   const step = resumed?.step ?? 0;
   const session: Session = {
-    run, tf, backend, graph, optimizer, dataset, train, evalSet, entropy, trainer,
+    run, tf, backend, graph, optimizer, dataset, evalSet, entropy, trainer,
+    batches: new BatchReader(train, recipe.context, recipe.batch, recipe.seed),
     metrics: new MetricsLog(out, resumed ? step : undefined),
     progress: new Progress(run.progress, recipe.steps, run.logEvery),
     step, firstStep: step, started: 0, lastCheckpoint: resumed ? step : undefined,
@@ -212,11 +213,10 @@ function readyData(run: TrainRun, dataset: Dataset): { train: TokenSource; evalS
   return { train, evalSet, entropy };
 }
 
-/** One optimizer step, then the evaluation and checkpoint it is due for; a non-finite loss ends the run. */
-function takeStep(session: Session, end: number): void {
+/** One optimizer step on its batch, then the evaluation and checkpoint it is due for; a non-finite loss ends the run. */
+function takeStep(session: Session, end: number, batch: Batch): void {
   const { run, tf, graph } = session;
   const recipe = run.recipe;
-  const batch = trainingBatch(session.train, recipe.context, recipe.batch, recipe.seed, session.step + 1);
   const t0 = performance.now();
   const lr = learningRate(recipe, session.step + 1);
   graph.step = session.step + 1;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { batchStarts, evaluationBatches, checkTrainSplit, readWindows, trainingBatch } from "../../src/data/batches.js";
+import { BatchReader, batchStarts, evaluationBatches, checkTrainSplit, readWindows, trainingBatch } from "../../src/data/batches.js";
 import { MemoryTokens, openDataset, unigramEntropy } from "../../src/data/dataset.js";
 import { UserError } from "../../src/base/errors.js";
 import { prepare, scratchDir, splitTokens } from "./support.js";
@@ -55,6 +55,33 @@ test("the same batches whether the split is one shard or many tiny ones, and as 
     a.close();
     b.close();
   }
+});
+
+test("BatchReader gives each step's batch, read ahead during the step before, and a failed read when taken", async () => {
+  const prepared = await prepare([text], join(scratch, "ahead"), { shardTokens: 50 });
+  const dataset = openDataset(prepared.dir);
+  const train = dataset.split("train");
+  const reader = new BatchReader(train, 16, 8, 5);
+  for (const step of [1, 2, 3, 7, 8, 2]) assert.deepEqual(await reader.take(step), trainingBatch(train, 16, 8, 5, step), `step ${step}`);
+  const window = new Int32Array(120); // across three shards
+  await train.readAsync(40, window);
+  assert.deepEqual(Array.from(window), splitTokens(prepared.dir, prepared.manifest, "train").slice(40, 160));
+  dataset.close();
+
+  // An id outside the vocabulary everywhere but in the one window of step 1:
+  // step 1 reads, the batch read ahead for step 2 fails, and says so when taken.
+  const bad = new Int32Array(1000).fill(300);
+  const [first] = batchStarts(1000, 16, 1, 0, 1);
+  bad.fill(1, first, first + 17);
+  const source = { length: 1000, read: () => undefined, readAsync: async (start: number, into: Int32Array) => {
+    into.set(bad.subarray(start, start + into.length));
+    if (into.some((id) => id >= 256)) throw new UserError("MOT623", ["d", start, "train", 300, 256]);
+  } };
+  const failing = new BatchReader(source, 16, 1, 0);
+  assert.deepEqual(Array.from((await failing.take(1)).inputs), Array(16).fill(1));
+  await assert.rejects(failing.take(2), (error: Error) => error instanceof UserError && error.code === "MOT623");
+  // The read ahead for step 3 fails too and is never taken: no unhandled rejection ends the test.
+  await new Promise((resolve) => setTimeout(resolve, 20));
 });
 
 test("evaluation: the first min(8·B, ⌊(N − 1)/C⌋) windows at 0, C, 2C, … in batches of B", () => {
