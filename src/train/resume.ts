@@ -1,6 +1,6 @@
 // What `motc train` adds to a checkpoint so `--resume` continues exactly where
-// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the data
-// sampler's position, the recipe and fingerprints of the model and the data.
+// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the recipe
+// and fingerprints of the model and the dataset (the sha256 of its manifest).
 // It lives under `extra.trainer` of checkpoint.json (checkpoint.ts's format);
 // readers that only want the weights ignore it.
 //
@@ -16,7 +16,6 @@ import { writeFileAtomic } from "../base/files.js";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { MANIFEST, WEIGHTS, readCheckpoint, readManifest, writeCheckpoint } from "./checkpoint.js";
-import type { SamplerPosition } from "./data.js";
 import type { OptimizerState } from "./optimizer.js";
 import type { TokenizerName } from "../base/tokenizer.js";
 
@@ -29,8 +28,8 @@ export interface TrainerState {
   /** The recipe as run, flags applied. */
   recipe: Recipe;
   tokenizer: TokenizerName;
+  /** The `--data` sources, the dataset's tokens (both splits) and the sha256 of its manifest.json. */
   data: { sources: string[]; tokens: number; fingerprint: string };
-  sampler: SamplerPosition;
   /** The tfjs backend that trained it (another backend continues with last-bit differences). */
   backend?: string;
   /** Updates the optimizer has taken (equals the checkpoint's step). */
