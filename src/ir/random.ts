@@ -53,10 +53,9 @@ export class Random {
   }
 
   /**
-   * Uniform integer in [0, n) for n up to 2^53, from a 53-bit uniform (27 + 26
-   * bits of two draws, as JavaScript's and Python's doubles hold exactly):
-   * the training batches' window starts (CONTRACTS 2), which the PyTorch
-   * engine's train.py draws with the same arithmetic.
+   * Uniform integer in [0, n) for n up to 2^53, from a 53-bit uniform built of
+   * two draws (27 + 26 bits), exactly as CONTRACTS.md section 2 specifies so
+   * the PyTorch engine draws the same: floor(u · n) in IEEE doubles.
    */
   index(n: number): number {
     const a = this.nextUint32() >>> 5;

@@ -48,32 +48,35 @@ class Random:
 class TokenStream:
     """One split of a prepared dataset: its shards, memory-mapped, read as one stream of ids."""
 
-    def __init__(self, directory, split, dtype):
+    def __init__(self, directory, name, split, dtype, vocab):
+        self.directory, self.name, self.vocab = directory, name, vocab
         self.shards, self.starts, self.tokens = [], [], 0
         for shard in split["shards"]:
-            if shard["tokens"] == 0:
-                continue
             path = os.path.join(directory, shard["file"])
             try:
-                tokens = np.memmap(path, dtype=dtype, mode="r")
+                size = os.path.getsize(path)
             except OSError as error:
                 raise MotcError("MOT201", path, error.strerror)
-            if len(tokens) != shard["tokens"]:
-                raise MotcError("MOT712", path, len(tokens), shard["tokens"])
-            self.shards.append(tokens)
-            self.starts.append(self.tokens)
-            self.tokens += len(tokens)
+            if size != shard["tokens"] * dtype.itemsize:
+                raise MotcError("MOT622", directory, shard["file"], size, shard["tokens"], dtype.name)
+            if shard["tokens"] > 0:  # an empty file cannot be mapped
+                self.shards.append(np.memmap(path, dtype=dtype, mode="r"))
+                self.starts.append(self.tokens)
+                self.tokens += shard["tokens"]
 
     def read(self, start, count):
         """tokens[start : start + count] as int64 (a window may span shards)."""
-        parts = []
-        shard = bisect.bisect_right(self.starts, start) - 1
-        while count > 0:
-            offset = start - self.starts[shard]
-            take = min(count, len(self.shards[shard]) - offset)
-            parts.append(self.shards[shard][offset : offset + take])
-            start, count, shard = start + take, count - take, shard + 1
-        return np.concatenate(parts).astype(np.int64)
+        parts, at, end = [], start, start + count
+        shard = bisect.bisect_right(self.starts, at) - 1
+        while at < end:
+            offset = at - self.starts[shard]
+            parts.append(self.shards[shard][offset : offset + end - at])
+            at, shard = at + len(parts[-1]), shard + 1
+        ids = np.concatenate(parts).astype(np.int64)
+        if ids.max() >= self.vocab:  # a corrupt shard: refuse rather than embed garbage
+            i = int(np.argmax(ids >= self.vocab))
+            raise MotcError("MOT623", self.directory, start + i, self.name, int(ids[i]), self.vocab)
+        return ids
 
     def windows(self, starts, context):
         """inputs [rows, context] and targets (the next token of each) for the given starts."""
@@ -86,23 +89,30 @@ class Dataset:
     little-endian uint16 (vocab ≤ 65536) or uint32 token ids, no header."""
 
     def __init__(self, directory):
-        path = os.path.join(directory, "manifest.json")
+        self.directory = directory
         try:
-            with open(path, "rb") as f:
+            with open(os.path.join(directory, "manifest.json"), "rb") as f:
                 raw = f.read()
-            self.manifest = json.loads(raw)
+        except FileNotFoundError:
+            raise MotcError("MOT620", directory)
         except OSError as error:
-            raise MotcError("MOT710", directory, error.strerror)
-        except ValueError as error:
-            raise MotcError("MOT710", directory, error)
-        if self.manifest.get("format") != "motc-dataset" or self.manifest.get("version") != 1:
-            raise MotcError("MOT711", path)
+            raise MotcError("MOT201", error.filename, error.strerror)
+        try:
+            self.manifest = json.loads(raw)
+        except ValueError:
+            raise MotcError("MOT621", directory, "not valid JSON")
+        manifest = self.manifest
+        if not isinstance(manifest, dict) or manifest.get("format") != "motc-dataset":
+            raise MotcError("MOT621", directory, 'format is not "motc-dataset"')
+        if manifest.get("version") != 1:
+            raise MotcError("MOT621", directory, f"version {manifest.get('version')}")
+        for name in ("train", "val"):
+            if name not in manifest.get("splits", {}):
+                raise MotcError("MOT621", directory, f"no {name} split")
         # The dataset's identity: a run records it and --resume refuses another dataset.
         self.fingerprint = hashlib.sha256(raw).hexdigest()
-        dtype = {"uint16": "<u2", "uint32": "<u4"}[self.manifest["dtype"]]
-        splits = self.manifest["splits"]
-        self.train = TokenStream(directory, splits["train"], dtype)
-        self.val = TokenStream(directory, splits["val"], dtype) if "val" in splits else None
+        dtype = np.dtype({"uint16": "<u2", "uint32": "<u4"}[manifest["dtype"]])
+        self.train, self.val = (TokenStream(directory, name, manifest["splits"][name], dtype, manifest["vocab"]) for name in ("train", "val"))
 
 
 def batch_starts(seed, step, tokens, context, batch):

@@ -286,16 +286,16 @@ def start(args, world, reporter):
     data = Dataset(args.data)
     manifest = data.manifest
     if manifest["vocab"] > Config.vocab:
-        raise MotcError("MOT715", manifest["tokenizer"], manifest["vocab"], Config.name, Config.vocab)
-    if data.train.tokens < context + 1 + batch:
-        raise MotcError("MOT713", data.train.tokens, batch, context + 1, context + 1 + batch)
-    if data.val is None or data.val.tokens < context + 1:
-        raise MotcError("MOT714", data.val.tokens if data.val else 0, context + 1)
+        raise MotcError("MOT624", args.data, manifest["tokenizer"], manifest["vocab"], Config.name, Config.vocab)
+    if data.train.tokens < context + 1 + batch:  # CONTRACTS 2: too little data to draw a batch from
+        raise MotcError("MOT626", "train", args.data, data.train.tokens, batch, context + 1, context + 1 + batch)
+    if data.val.tokens < context + 1:
+        raise MotcError("MOT627", args.data, data.val.tokens, context + 1)
     run = args.out
     os.makedirs(run, exist_ok=True)
     trainer = {"version": 1, "engine": "torch", "backend": world.device.type, "modelFingerprint": MODEL_FINGERPRINT,
                "recipe": recipe, "tokenizer": manifest["tokenizer"],
-               "data": {"sources": [s["path"] for s in manifest.get("sources", [])], "tokens": data.train.tokens, "fingerprint": data.fingerprint},
+               "data": {"sources": [args.data], "tokens": data.train.tokens + data.val.tokens, "fingerprint": data.fingerprint},
                "world": {"size": world.size, "accumulate": args.accumulate}}
     if args.resume:
         if latest_checkpoint(run) is None and not os.path.exists(os.path.join(run, "checkpoint.json")):

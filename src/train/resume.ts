@@ -1,6 +1,6 @@
 // What `motc train` adds to a checkpoint so `--resume` continues exactly where
-// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the data
-// sampler's position, the recipe and fingerprints of the model and the data.
+// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the recipe
+// and fingerprints of the model and the dataset (the sha256 of its manifest).
 // It lives under `extra.trainer` of checkpoint.json (checkpoint.ts's format);
 // readers that only want the weights ignore it.
 //
@@ -18,7 +18,6 @@ import type { ModelIR, Recipe } from "../ir/model.js";
 import { MANIFEST, WEIGHTS, readCheckpoint, readManifest, writeCheckpoint } from "./checkpoint.js";
 import { modelFingerprint } from "../ir/fingerprint.js";
 export { modelFingerprint };
-import type { SamplerPosition } from "./data.js";
 import type { OptimizerState } from "./optimizer.js";
 import type { TokenizerName } from "../base/tokenizer.js";
 
@@ -31,8 +30,8 @@ export interface TrainerState {
   /** The recipe as run, flags applied. */
   recipe: Recipe;
   tokenizer: TokenizerName;
+  /** The `--data` sources, the dataset's tokens (both splits) and the sha256 of its manifest.json. */
   data: { sources: string[]; tokens: number; fingerprint: string };
-  sampler: SamplerPosition;
   /** The engine that trained it (CONTRACTS 3): tfjs, or torch (the PyTorch program). */
   engine?: "tfjs" | "torch";
   /** The backend that trained it: a tfjs backend, or torch's cpu/cuda (another continues with last-bit differences). */

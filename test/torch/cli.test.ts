@@ -8,7 +8,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { checkSpec } from "../../src/check/index.js";
 import { readMetrics } from "../../src/train/metrics.js";
+import { readCheckpoint } from "../../src/train/checkpoint.js";
+import type { TrainerState } from "../../src/train/resume.js";
 import { cpuSession, runLogits } from "../onnx/ort.js";
 import { missingChecker, python, requireChecker } from "../support/checkers.js";
 import { motcBin, repoRoot, runMotc } from "../support/cli.js";
@@ -24,6 +27,7 @@ before(() => {
   const tokens = textTokens(24_000);
   data = writeDataset(join(dir, "data"), { train: tokens.slice(0, 20_000), val: tokens.slice(20_000) });
   process.env.MOTC_PYTHON = python;
+  process.env.XDG_CACHE_HOME = join(dir, "cache"); // where --data text.txt is prepared
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -65,16 +69,20 @@ test("train --engine torch: progress, final line, loss.svg; its run compiles to 
   assert.ok(difference <= 1e-4, `ONNX and torch logits differ by ${difference}`);
 });
 
-test("--resume-from takes a torch run into the tfjs engine, and a tfjs checkpoint into the torch engine", (t) => {
+test("--resume-from takes a torch run into the tfjs engine, and a tfjs checkpoint into the torch engine; text data is prepared for either", (t) => {
   if (!requireChecker(t, "python3-torch")) return;
   const text = join(dir, "text.txt");
   writeFileSync(text, new TextDecoder().decode(Uint8Array.from(textTokens(30_000))));
   const fromTorch = runMotc(["train", spec, "--data", text, "--steps", "2", "--resume-from", join(dir, "run"), "--out", join(dir, "tfjs-run")], { timeoutMs: 300_000 });
   assert.equal(fromTorch.code, 0, fromTorch.stderr);
   assert.match(fromTorch.stdout, new RegExp(`starting small from the weights in ${join(dir, "run")} \\(model 'small', step 6\\) with a new optimizer`));
-  const fromTfjs = train(["--steps", "2", "--resume-from", join(dir, "tfjs-run"), "--out", join(dir, "torch-run")]);
+  const fromTfjs = runMotc(["train", spec, "--engine", "torch", "--data", text, "--steps", "2", "--resume-from", join(dir, "tfjs-run"), "--out", join(dir, "torch-run")], { timeoutMs: 300_000 });
   assert.equal(fromTfjs.code, 0, fromTfjs.stderr);
   assert.match(fromTfjs.stdout, new RegExp(`starting small from the weights in ${join(dir, "tfjs-run")} \\(model 'small', step 2\\) with a new optimizer`));
+  // The same cached dataset: both engines' checkpoints name it by its manifest's sha256.
+  const model = checkSpec({ path: spec, text: readFileSync(spec, "utf8") }).models[0];
+  const fingerprint = (run: string) => (readCheckpoint(run, model).manifest.extra!.trainer as TrainerState).data.fingerprint;
+  assert.equal(fingerprint(join(dir, "torch-run")), fingerprint(join(dir, "tfjs-run")));
 });
 
 test("Ctrl-C stops every rank at the same step with a checkpoint, and --resume finishes the run", async (t) => {
@@ -123,7 +131,7 @@ test("the launch's failures: no Python, no PyTorch, a rank that dies, flags of t
       `MOT701: '${noTorch}' cannot import PyTorch (ModuleNotFoundError: No module named 'torch'); install PyTorch and numpy for it (pip install torch numpy, or apt install python3-torch), or set MOTC_PYTHON to a Python that has them`],
     [["--out", join(dir, "f3"), "--nproc", "2"], { MOTC_PYTHON: rankDies }, 1, "MOT702: the PyTorch run failed: rank 1 of 2 exited with code 3 (rank one broke)"],
     [["--out", join(dir, "f4"), "--backend", "wasm"], {}, 2, "MOT704: --backend chooses a TensorFlow.js backend; with --engine torch choose --device"],
-    [["--out", join(dir, "f5"), "--data", spec], {}, 1, `MOT705: --engine torch trains on a prepared dataset: give --data DIR, a directory with manifest.json written by motc data prepare (got ${data}, ${spec})`],
+    [["--out", join(dir, "f5"), "--data", spec], {}, 1, `MOT628: ${data} is a prepared dataset: give it alone to --data`],
   ];
   for (const [args, env, code, message] of cases) {
     const result = train(args, env);

@@ -1,7 +1,7 @@
-// The two training engines, step for step: 10 updates of train.py (PyTorch)
-// and of motc's TensorFlow.js step (src/train/loop.ts) from the same initial
-// weights on the same batches (CONTRACTS 2, drawn here from the same prepared
-// dataset) give the same loss at every step to 1e-4, for a MoT model whose
+// The two training engines, step for step: `motc train --engine torch` (the
+// generated train.py) and `motc train --engine tfjs` (src/train/loop.ts) on one
+// prepared dataset, from the same seed, read the same batches (CONTRACTS 2) and
+// give the same loss at every one of 10 steps to 1e-4, for a MoT model whose
 // temperature is annealed over the last steps and for a model of every other
 // dense layer and option. Sparse moe layers route by discrete choices: their
 // loss and gradients from the same weights agree to 1e-5 of the gradients'
@@ -10,62 +10,42 @@
 // token differently in the two engines, so their curves part; the test holds
 // moe to the gradients of its first step.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { checkSpec } from "../../src/check/index.js";
+import { openDataset } from "../../src/data/dataset.js";
+import { trainingBatch } from "../../src/data/batches.js";
 import { initialWeights } from "../../src/ir/init.js";
-import type { ModelIR, Recipe } from "../../src/ir/model.js";
-import { Random } from "../../src/ir/random.js";
+import type { ModelIR } from "../../src/ir/model.js";
 import { createTrainingGraph, selectBackend } from "../../src/tfjs/index.js";
-import type { Batch } from "../../src/train/data.js";
-import { optimizerFor, trainStep } from "../../src/train/loop.js";
-import { learningRate } from "../../src/train/schedule.js";
-import { annealTemperatures } from "../../src/train/temperature.js";
-import { requireChecker } from "../support/checkers.js";
+import { readMetrics } from "../../src/train/metrics.js";
+import { python, requireChecker } from "../support/checkers.js";
+import { runMotc } from "../support/cli.js";
 import { moeSpecModel } from "../support/moe.js";
-import { smallModel, smallRecipe } from "../train/fixture.js";
-import { curve, runForward, runTrain, textTokens, writeDataset, writeProgram } from "./support.js";
+import { smallRecipe } from "../train/fixture.js";
+import { curve, runForward, textTokens, writeDataset, writeProgram } from "./support.js";
 
 const STEPS = 10;
 const dir = mkdtempSync(join(tmpdir(), "motc-torch-parity-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const tokens = textTokens(24_000);
-const train = tokens.slice(0, 20_000);
-const data = writeDataset(join(dir, "data"), { train, val: tokens.slice(20_000) }, { shardTokens: 6_000 });
+const data = writeDataset(join(dir, "data"), { train: tokens.slice(0, 20_000), val: tokens.slice(20_000) }, { shardTokens: 6_000 });
 
-/** CONTRACTS 2's batch of update `step`, drawn from the train split's tokens. */
-function contractBatch(recipe: Recipe, step: number): Batch {
-  const { batch, context, seed } = recipe;
-  const random = new Random(seed, `data.batch.${step}`);
-  const inputs = new Int32Array(batch * context);
-  const targets = new Int32Array(batch * context);
-  for (let row = 0; row < batch; row++) {
-    const start = random.index(train.length - context);
-    inputs.set(train.slice(start, start + context), row * context);
-    targets.set(train.slice(start + 1, start + 1 + context), row * context);
-  }
-  return { batch, context, inputs, targets };
+const SPECS: Record<string, string> = {
+  "attention + MoT (learnable τ, annealed from step 6)": `version 1
+model small {
+  vocab = 256
+  context = 16
+  d_model = 16
+  embed(position = learned)
+  attention(heads = 2)
+  mot(experts = 4, group = 2, temp = learnable)
+  head(tied = true)
 }
-
-async function tfjsLosses(model: ModelIR, recipe: Recipe): Promise<number[]> {
-  const { tf } = await selectBackend((process.env.MOTC_TEST_BACKEND ?? "wasm") as "wasm", () => {});
-  const graph = createTrainingGraph(tf, model, initialWeights(model, recipe.seed), { seed: recipe.seed });
-  const optimizer = optimizerFor(tf, model, graph, recipe);
-  try {
-    return Array.from({ length: STEPS }, (_, i) => {
-      const loss = trainStep(tf, graph, optimizer, contractBatch(recipe, i + 1), learningRate(recipe, i + 1), recipe.clip).loss;
-      annealTemperatures(tf, graph, model, recipe, i + 1);
-      return loss;
-    });
-  } finally {
-    optimizer.dispose();
-    graph.dispose();
-  }
-}
-
-const FEATURES = `version 1
+train small { steps = 10  batch = 8  lr = 2e-2  warmup = 2  eval_every = 5  checkpoint_every = 10  temp = anneal(final = 0.05, start = 50%) }
+`,
+  "rmsnorm, sinusoidal positions, attention biases, glu, gelu ff, untied head": `version 1
 model features {
   vocab = 256
   context = 16
@@ -79,39 +59,40 @@ model features {
   head(tied = false)
 }
 train features { steps = 10  batch = 8  lr = 1e-2  warmup = 2  eval_every = 5  checkpoint_every = 10  seed = 5 }
-`;
+`,
+};
 
-const cases: { label: string; model: ModelIR; recipe: Recipe }[] = [];
-{
-  const recipe = smallRecipe({ steps: STEPS, warmup: 2, lr: 2e-2, evalEvery: 5, checkpointEvery: 10, temp: { kind: "anneal", final: 0.05, start: 0.5 } });
-  cases.push({ label: "attention + MoT (learnable τ, annealed from step 6)", model: smallModel(recipe), recipe });
-  const features = checkSpec({ path: "features.mot", text: FEATURES }).models[0];
-  cases.push({ label: "rmsnorm, sinusoidal positions, attention biases, glu, gelu ff, untied head", model: features, recipe: features.recipe! });
-}
-
-for (const { label, model, recipe } of cases) {
-  test(`${label}: 10 torch steps equal 10 tfjs steps on the same batches (|Δloss| ≤ 1e-4)`, async (t) => {
+Object.entries(SPECS).forEach(([label, text], i) => {
+  test(`${label}: 10 steps of --engine torch equal 10 of --engine tfjs (|Δloss| ≤ 1e-4)`, (t) => {
     if (!requireChecker(t, "python3-torch")) return;
-    const program = writeProgram(join(dir, `${model.name}.torch`), model, initialWeights(model, recipe.seed), recipe);
-    const run = runTrain(program, ["--data", data, "--out", join(dir, `${model.name}-run`)]);
-    assert.equal(run.status, 0, run.stderr);
-    const theirs = curve(run.records).train;
-    const ours = await tfjsLosses(model, recipe);
-    const gap = Math.max(...ours.map((loss, i) => Math.abs(loss - theirs[i])));
-    t.diagnostic(`max |Δloss| = ${gap.toExponential(2)}; loss ${ours[0].toFixed(4)} → ${ours[STEPS - 1].toFixed(4)}`);
+    const spec = join(dir, `spec-${i}.mot`);
+    writeFileSync(spec, text);
+    process.env.MOTC_PYTHON = python;
+    const runs = ["tfjs", "torch"].map((engine) => {
+      const out = join(dir, `run-${i}-${engine}`);
+      const result = runMotc(["train", spec, "--engine", engine, "--data", data, "--out", out], { timeoutMs: 300_000 });
+      assert.equal(result.code, 0, result.stderr);
+      return curve(readMetrics(join(out, "metrics.jsonl")));
+    });
+    const [ours, theirs] = [runs[0].train, runs[1].train];
+    const gap = Math.max(...ours.map((loss, step) => Math.abs(loss - theirs[step])));
+    t.diagnostic(`max |Δloss| = ${gap.toExponential(2)}; loss ${ours[0].toFixed(4)} → ${ours[STEPS - 1].toFixed(4)}; eval ${runs[0].eval.map(([, l]) => l.toFixed(4)).join(", ")}`);
+    assert.equal(ours.length, STEPS);
     assert.equal(theirs.length, STEPS);
     assert.ok(ours[STEPS - 1] < ours[0] - 0.3, `the loss should fall: ${ours[0]} → ${ours[STEPS - 1]}`);
-    t.diagnostic(ours.map((loss, i) => (loss - theirs[i]).toExponential(1)).join(" "));
-    for (let i = 0; i < STEPS; i++) assert.ok(Math.abs(ours[i] - theirs[i]) <= 1e-4, `step ${i + 1}: tfjs ${ours[i]} vs torch ${theirs[i]}`);
+    for (let step = 0; step < STEPS; step++) assert.ok(Math.abs(ours[step] - theirs[step]) <= 1e-4, `step ${step + 1}: tfjs ${ours[step]} vs torch ${theirs[step]}`);
+    runs[0].eval.forEach(([step, loss], j) => assert.ok(Math.abs(loss - runs[1].eval[j][1]) <= 1e-4, `eval at step ${step}: tfjs ${loss} vs torch ${runs[1].eval[j][1]}`));
   });
-}
+});
 
 test("moe token choice (top-2, capacity drops, aux loss) and expert choice (leftover group): the first step's loss and gradients equal tfjs's", async (t) => {
   if (!requireChecker(t, "python3-torch")) return;
   const recipe = smallRecipe({ steps: STEPS, batch: 6, context: 12, seed: 4 });
   const model: ModelIR = { ...moeSpecModel(), vocab: 256, recipe };
   const weights = initialWeights(model, recipe.seed);
-  const batch = contractBatch(recipe, 1);
+  const dataset = openDataset(data);
+  const batch = trainingBatch(dataset.split("train"), recipe.context, recipe.batch, recipe.seed, 1);
+  dataset.close();
   const rows = (values: Int32Array) => Array.from({ length: batch.batch }, (_, b) => Array.from(values.subarray(b * batch.context, (b + 1) * batch.context)));
   const program = writeProgram(join(dir, "moe.torch"), model, weights, recipe);
   const [torch] = runForward(join(dir, "moe-grads"), [{ program, weights: join(program, "initial"), ids: rows(batch.inputs), targets: rows(batch.targets) }]);

@@ -134,16 +134,18 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
   writeFileSync(join(foreign, "manifest.json"), JSON.stringify({ format: "something-else", version: 1 }));
   const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__.split('.')[0], torch.cuda.is_available())"], { encoding: "utf8", env: pythonEnv });
   const [major, cuda] = probe.stdout.trim().split(" ");
+  const corrupt = writeDataset(join(dir, "corrupt-data"), { train: Array.from({ length: 2_000 }, () => 300), val: textTokens(100) });
   const cases: [string[], string, RegExp][] = [
-    [["--data", noVal], "MOT714", /the val split has 10 tokens, fewer than one evaluation window of 17/],
-    [["--data", gpt2], "MOT715", /the dataset's tokens \(gpt2, vocab 50257\) do not fit model 'small', whose vocab is 256/],
-    [["--data", torn], "MOT712", /\S*train-00000\.bin: 500 tokens, but manifest\.json says 2000/],
-    [["--data", foreign], "MOT711", /\S*foreign-data\/manifest\.json: not a motc dataset of version 1/],
+    [["--data", noVal], "MOT627", /the val split of \S*no-val has 10 tokens, fewer than one window of 17; prepare it with a larger --val/],
+    [["--data", gpt2], "MOT624", /dataset \S*gpt2-data holds gpt2 tokens \(vocab 50257\), but model 'small' has vocab 256/],
+    [["--data", torn], "MOT622", /\S*torn-data: shard train-00000\.bin has 1000 bytes, but the manifest says 2000 tokens of uint16/],
+    [["--data", foreign], "MOT621", /\S*foreign-data: manifest\.json is not a motc dataset of version 1 \(format is not "motc-dataset"\)/],
+    [["--data", corrupt], "MOT623", /\S*corrupt-data: token \d+ of the train split is 300, not below the vocabulary of 256 \(a corrupt shard\?\)/],
     ...(Number(major) < 2 ? [[["--data", data, "--fsdp"], "MOT721", /--fsdp needs a PyTorch whose FSDP2 fully_shard takes ignored_params \(2\.7 or later; this is PyTorch 1\.\S+\)/] as [string[], string, RegExp]] : []),
     ...(cuda === "False" ? [[["--data", data, "--device", "cuda"], "MOT723", /--device cuda, but PyTorch \S+ sees no CUDA device/] as [string[], string, RegExp]] : []),
-    [["--data", tiny], "MOT713", /the train split has 20 tokens, too few for a batch of 8 windows of 17 tokens \(it needs at least 25\)/],
+    [["--data", tiny], "MOT626", /the train split of \S*tiny-data has 20 tokens, but a batch of 8 windows of 17 needs at least 25; give more data or a smaller --batch/],
     [["--data", data, "--batch", "6", "--accumulate", "4"], "MOT720", /the batch of 6 rows does not split into 1 ranks × 4 micro-batches \(--accumulate\)/],
-    [["--data", join(dir, "nowhere")], "MOT710", /\S*nowhere: not a prepared dataset \(No such file or directory\); make one with motc data prepare/],
+    [["--data", join(dir, "nowhere")], "MOT620", /\S*nowhere: not a prepared dataset \(no manifest\.json\); make one with 'motc data prepare'/],
     [["--data", data, "--dtype", "bf16", "--device", "cpu"], "MOT722", /--dtype bf16 runs on CUDA only \(this run is on cpu\)/],
     [["--data", data, "--resume"], "MOT510", /\S*run-fail-MOT510: no checkpoint to resume \(pass no --resume to start afresh\)/],
   ];
@@ -151,12 +153,13 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
     const out = join(dir, `run-fail-${code}`);
     const result = runTrain(program, [...args, "--out", out]);
     assert.equal(result.status, 1, `${code}: ${result.stderr}`);
-    assert.deepEqual(result.records.map((r) => r.kind), ["error"]);
-    assert.equal(result.records[0].code, code);
+    // Refused before anything trains; a corrupt token only shows when a batch reads it.
+    assert.deepEqual(result.records.map((r) => r.kind), code === "MOT623" ? ["start", "eval", "error"] : ["error"]);
+    assert.equal(result.records.at(-1)!.code, code);
     assert.ok(!existsSync(join(out, "latest")), `${code}: a checkpoint was written`);
     // A person running it sees the same message on one line.
     const text = spawnSync(python, [join(program, "train.py"), ...args, "--out", out], { encoding: "utf8", env: pythonEnv });
-    assert.match(text.stderr.trim(), new RegExp(`^train\\.py: error ${code}: ${message.source}$`));
+    assert.match(text.stderr.trim().split("\n").at(-1)!, new RegExp(`^train\\.py: error ${code}: ${message.source}$`));
   }
   // A run directory that holds a checkpoint is continued with --resume, not overwritten.
   const run = join(dir, "run-plain");
