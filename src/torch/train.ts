@@ -9,11 +9,12 @@ import type { ModelIR, Recipe } from "../ir/model.js";
 import { checkpointWriter } from "./checkpoint.js";
 import { dataPy } from "./data.js";
 import { loopPy } from "./loop.js";
+import { setupPy } from "./setup.js";
 import { definitions, py } from "./python.js";
 import type { ModelSource } from "./model.js";
 
 export function trainPy(model: ModelIR, recipe: Recipe, from: ModelSource, temperatures: readonly string[]): string {
-  return definitions([header(model, from), constants(recipe, temperatures), dataPy, checkpointWriter, schedulePy, loopPy]);
+  return definitions([header(model, from), constants(recipe, temperatures), dataPy, checkpointWriter, schedulePy, setupPy, loopPy]);
 }
 
 function header(model: ModelIR, from: ModelSource): string {
@@ -26,7 +27,7 @@ from motc's seeded initial weights (initial/ beside this file). One process:
     python3 train.py --data DATASET --out RUN
 
 Many, on one machine or several, through PyTorch's own launcher: gloo on CPUs,
-nccl on GPUs; DDP, or FSDP with --fsdp (PyTorch 2):
+nccl on GPUs; DDP, or FSDP2 with --fsdp (PyTorch 2.7 or later):
 
     torchrun --nproc_per_node 8 train.py --data DATASET --out RUN
     torchrun --nnodes 2 --node_rank R --rdzv_backend c10d --rdzv_endpoint HOST:29500 \
@@ -60,7 +61,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from model import MODEL_FINGERPRINT, PARAMETERS, Block, Config, Model, MotcError, read_checkpoint, tensor_bytes
+from model import MODEL_FINGERPRINT, PARAMETERS, Config, Model, MotcError, read_checkpoint, tensor_bytes
 `;
 }
 
