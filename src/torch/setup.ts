@@ -83,9 +83,10 @@ def start(args, world, reporter):
                "data": {"sources": [args.data], "tokens": data.train.tokens + data.val.tokens, "fingerprint": data.fingerprint},
                "world": {"size": world.size, "accumulate": args.accumulate}}
     if args.resume:
-        if latest_checkpoint(run) is None and not os.path.exists(os.path.join(run, "checkpoint.json")):
+        latest = latest_checkpoint(run)  # CONTRACTS 4: --resume reads RUN/latest
+        if latest is None:
             raise MotcError("MOT510", run)
-        directory, checkpoint, state = read_checkpoint(run)
+        directory, checkpoint, state = read_checkpoint(os.path.join(run, latest))
         check_resumable(directory, checkpoint, trainer, reporter)
         m, v = read_moments(directory, checkpoint)
         step = checkpoint["step"]
