@@ -119,7 +119,7 @@ test("--fsdp (FSDP2, gloo): 2 sharded ranks equal DDP, and --stop-at then --resu
   if (probe.status !== 0) return void t.skip(`${python}'s PyTorch has no FSDP2 fully_shard with ignored_params (2.7 or later), so --fsdp is refused there (MOT721)`);
   const model = models.find((m) => m.name === "mixing")!; // log_temp: a scalar FSDP2 leaves whole
   const sharded = twoRanks(model, ["--fsdp"], "fsdp");
-  const gap = maxGap(outcome(sharded, model), outcome(twoRanks(model), model));
+  const gap = maxGap(outcome(sharded, model), outcome(twoRanks(model, [], "ddp"), model));
   t.diagnostic(`FSDP vs DDP: max |Δloss| ${gap.loss.toExponential(2)}, |Δweight| ${gap.weights.toExponential(2)}`);
   assert.ok(gap.loss <= 1e-5 && gap.eval <= 1e-5 && gap.weights <= 1e-3, JSON.stringify(gap));
   const stopped = twoRanks(model, ["--fsdp", "--stop-at", "3"], "fsdp-stopped");
