@@ -15,7 +15,7 @@ import { MetricsLog } from "./metrics.js";
 import { AdamW, clipByGlobalNorm, globalNorm, type Tf } from "./optimizer.js";
 import { lossCurveSvg } from "./plot.js";
 import { Progress, formatDuration, type ProgressStream } from "./progress.js";
-import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState } from "./resume.js";
+import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState, type TrainingCheckpoint } from "./resume.js";
 import { learningRate } from "./schedule.js";
 import { annealTemperatures, learnableTemperatures } from "./temperature.js";
 import { loadTokenizer, type TokenizerName } from "../base/tokenizer.js";
@@ -35,6 +35,8 @@ export interface TrainRun {
   out: string;
   backend: BackendPreference;
   resume: boolean;
+  /** `--force`: resume even with a changed lr, warmup, schedule, optimizer, clip or temp (a note says so). */
+  force?: boolean;
   /** Weights to start from instead of the seeded initialisation (`--resume-from`): a fresh run from step 0 with a new optimizer. */
   startFrom?: Weights;
   /** Stop (with a checkpoint) after this step, as if interrupted; resume later. */
@@ -94,7 +96,7 @@ interface Session {
   /** Unigram entropy of the training split: the loss of a model that learned only token frequencies. */
   entropy: number;
   /** What a checkpoint of this run records about it, beside the step's state. */
-  trainer: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep">;
+  trainer: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep" | "engine" | "backend">;
   metrics: MetricsLog;
   progress: Progress;
   step: number;
@@ -112,8 +114,9 @@ async function setUp(run: TrainRun): Promise<Session> {
   if (!run.resume && hasCheckpoint(out)) {
     throw new UserError("MOT500", [out]);
   }
+  const { tf, name: backend } = await selectBackend(run.backend, run.print);
   const tokenizer = await loadTokenizer(run.tokenizer, model.vocab);
-  const corpus = loadCorpus(run.sources, tokenizer, out);
+  const corpus = loadCorpus(run.sources, tokenizer, out, run.print);
   const { train: trainTokens, heldOut } = splitCorpus(corpus.tokens);
   const sampler = new BatchSampler(trainTokens, recipe.batch, recipe.context, recipe.seed);
   const entropy = unigramEntropy(trainTokens);
@@ -129,9 +132,8 @@ async function setUp(run: TrainRun): Promise<Session> {
     data: { sources: corpus.sources, tokens: corpus.tokens.length, fingerprint: corpus.fingerprint },
   };
   const resumed = run.resume ? readTrainingCheckpoint(out, model) : undefined;
-  if (resumed) checkCompatible(out, resumed.trainer, trainer, run.print);
+  if (resumed) checkCompatible(out, resumed, trainer, run);
 
-  const { tf, name: backend } = await selectBackend(run.backend, run.print);
   const graph = createTrainingGraph(tf, model, resumed?.weights ?? run.startFrom ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
   const optimizer = optimizerFor(tf, model, graph, recipe);
   if (resumed) {
@@ -199,7 +201,7 @@ function save(session: Session): void {
     step: session.step,
     weights: graph.readWeights(),
     optimizer: optimizer.exportState(),
-    trainer: { ...session.trainer, backend: session.backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
+    trainer: { ...session.trainer, engine: "tfjs", backend: session.backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
   });
   session.lastCheckpoint = session.step;
   plot(session);
@@ -275,8 +277,15 @@ export function evaluate(tf: Tf, graph: TrainingGraph, batches: readonly Batch[]
   return total / tokens;
 }
 
-/** A resumed run must see the same batches: same data, tokenizer, batch, context and seed. */
-function checkCompatible(out: string, stored: TrainerState, now: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep">, print: (line: string) => void): void {
+/**
+ * What --resume accepts (README "Resuming"): the same data, tokenizer, batch,
+ * context and seed (else other batches: refused); the same lr, warmup, schedule,
+ * optimizer, clip and temp (else another curve: refused unless --force, which says
+ * so in a note); more or fewer steps, but not fewer than the checkpoint's, with a
+ * note. eval_every and checkpoint_every do not change the curve.
+ */
+function checkCompatible(out: string, resumed: TrainingCheckpoint, now: Session["trainer"], run: TrainRun): void {
+  const stored = resumed.trainer;
   const differs = (what: string, was: unknown, is: unknown) => {
     throw new UserError("MOT514", [out, what, String(was), String(is)]);
   };
@@ -285,7 +294,28 @@ function checkCompatible(out: string, stored: TrainerState, now: Omit<TrainerSta
   for (const key of ["batch", "context", "seed"] as const) {
     if (stored.recipe[key] !== now.recipe[key]) differs(key, stored.recipe[key], now.recipe[key]);
   }
-  if (stored.recipe.steps !== now.recipe.steps) print(`note: the checkpoint was trained for ${stored.recipe.steps} steps; continuing to ${now.recipe.steps}`);
+  if (resumed.step > now.recipe.steps) throw new UserError("MOT518", [out, resumed.step, now.recipe.steps]);
+  for (const key of CURVE_KEYS) {
+    const [was, is] = [describeRecipeValue(stored.recipe[key]), describeRecipeValue(now.recipe[key])];
+    if (was === is) continue;
+    if (!run.force) throw new UserError("MOT517", [out, key, was, is]);
+    run.print(`note: --force: resuming with ${key} ${is} (the checkpoint was trained with ${was}): the curve from step ${resumed.step} on differs from an uninterrupted run`);
+  }
+  if (stored.recipe.steps !== now.recipe.steps) {
+    const stretched = now.recipe.schedule.kind !== "constant" || now.recipe.warmup > Math.min(stored.recipe.steps, now.recipe.steps) || now.recipe.temp !== undefined;
+    const why = stretched ? " (the schedule follows the new length, so the curve from here differs from the original run's)" : "";
+    run.print(`note: the checkpoint was trained for ${stored.recipe.steps} steps; continuing to ${now.recipe.steps}${why}`);
+  }
+}
+
+/** The recipe values that change the training curve (beside batch, context and seed, which change the data). */
+const CURVE_KEYS = ["lr", "warmup", "schedule", "optimizer", "clip", "temp"] as const;
+
+/** A recipe value as a message shows it: a number as it is, an object as compact JSON with sorted keys, none for absent. */
+function describeRecipeValue(value: unknown): string {
+  if (value === undefined) return "none";
+  if (typeof value !== "object" || value === null) return String(value);
+  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
 }
 
 function round(value: number): number {

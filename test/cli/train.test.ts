@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { UserError } from "../../src/base/errors.js";
 import { effectiveRecipe } from "../../src/cli/train.js";
-import { readManifest } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readManifest } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics.js";
 import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 import { smallModel, smallRecipe } from "../train/fixture.js";
@@ -67,7 +67,7 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 
     const saved = Number(match[1]);
     assert.equal(match[2], out);
     assert.ok(saved >= 1 && saved < 12, `stopped at ${saved}`);
-    assert.equal(readManifest(out).step, saved);
+    assert.equal(readManifest(checkpointDirectory(out)).step, saved);
 
     const resumed = runMotc([...tinyArgs(out), "--resume"], { timeoutMs: 120_000 });
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { checkSpec } from "../../src/check/index.js";
 import { initialWeights } from "../../src/ir/init.js";
-import { MANIFEST, WEIGHTS, writeCheckpoint, type CheckpointManifest } from "../../src/train/checkpoint.js";
+import { MANIFEST, WEIGHTS, checkpointDirectory, writeCheckpoint, type CheckpointManifest } from "../../src/train/checkpoint.js";
 import { OPTIMIZER } from "../../src/train/resume.js";
 import { repoRoot, runMotc } from "../support/cli.js";
 
@@ -45,7 +45,12 @@ test("compile --weights: each way a checkpoint can be unusable has its code", ()
   const compile = (dir: string) => ["compile", tinySpec, "--weights", dir, "--out", join(scratch, "never")];
   const empty = join(scratch, "empty");
   mkdirSync(empty);
-  failsWith(compile(empty), `motc: error MOT301: ${empty}: not a motc checkpoint (no checkpoint.json)`);
+  // CONTRACTS 4's reader rule: a directory without checkpoint.json is read as a run directory, through its latest.
+  failsWith(compile(empty), `motc: error MOT309: ${empty}: neither a checkpoint (no checkpoint.json) nor a run directory (no latest)`);
+  const pointsNowhere = join(scratch, "points-nowhere");
+  mkdirSync(join(pointsNowhere, "checkpoint-000005"), { recursive: true });
+  writeFileSync(join(pointsNowhere, "latest"), "checkpoint-000005\n");
+  failsWith(compile(pointsNowhere), `motc: error MOT301: ${join(pointsNowhere, "checkpoint-000005")}: not a motc checkpoint (no checkpoint.json)`);
 
   const notJson = broken("not-json", (dir) => writeFileSync(join(dir, MANIFEST), "{ torn"));
   // The reason in parentheses is node's JSON.parse message, which differs between node versions.
@@ -83,13 +88,14 @@ test("train --resume: a checkpoint without training state, torn by a crash, or w
 
   const torn = join(scratch, "torn");
   cpSync(trained, torn, { recursive: true });
-  const bytes = readFileSync(join(torn, WEIGHTS));
+  const tornDir = checkpointDirectory(torn);
+  const bytes = readFileSync(join(tornDir, WEIGHTS));
   bytes[100] ^= 0xff;
-  writeFileSync(join(torn, WEIGHTS), bytes);
-  failsWith(resume(torn), `motc: error MOT308: ${torn}: weights.bin or optimizer.bin does not match checkpoint.json (a checkpoint torn by a crash?)`);
+  writeFileSync(join(tornDir, WEIGHTS), bytes);
+  failsWith(resume(torn), `motc: error MOT308: ${tornDir}: weights.bin or optimizer.bin does not match checkpoint.json (a checkpoint torn by a crash?)`);
 
   const noOptimizer = join(scratch, "no-optimizer");
   cpSync(trained, noOptimizer, { recursive: true });
-  unlinkSync(join(noOptimizer, OPTIMIZER));
-  failsWith(resume(noOptimizer), `motc: error MOT201: cannot read ${join(noOptimizer, OPTIMIZER)}: no such file or directory`);
+  unlinkSync(join(checkpointDirectory(noOptimizer), OPTIMIZER));
+  failsWith(resume(noOptimizer), `motc: error MOT201: cannot read ${join(checkpointDirectory(noOptimizer), OPTIMIZER)}: no such file or directory`);
 });
