@@ -167,6 +167,7 @@ export const messages = {
   MOT502: { severity: "error", text: "the loss became {0} at step {1} (gradient norm {2}); training stopped, {3}" },
   MOT503: { severity: "error", text: "interrupted by {0} at step {1}: checkpoint saved to {2} (continue with --resume)", exit: 130 },
   MOT504: { severity: "error", text: "{0} is in use by another motc train (pid {1}, in {2}); wait for it to finish or train into another --out (if no such process is training, remove {2})" },
+  MOT505: { severity: "error", text: "model '{0}' needs about {1} to train at batch {2} × context {3} on tfjs {4} (motc summary's lower bound: {5}), more than {6}; {7}" },
   MOT510: { severity: "error", text: "{0}: no checkpoint to resume (pass no --resume to start afresh)" },
   MOT511: { severity: "error", text: "{0}: the checkpoint is of model '{1}', not '{2}'; train into another --out" },
   MOT512: { severity: "error", text: "{0}: the checkpoint has no training state to resume from" },

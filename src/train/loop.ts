@@ -13,6 +13,7 @@ import { createTrainingGraph, selectBackend, type BackendPreference, type Traini
 import { BatchSampler, evaluationBatches, loadCorpus, splitCorpus, unigramEntropy, type Batch } from "./data.js";
 import { MetricsLog } from "./metrics.js";
 import { AdamW, clipByGlobalNorm, globalNorm, type Tf } from "./optimizer.js";
+import { checkTrainingMemory } from "./memory.js";
 import { lossCurveSvg } from "./plot.js";
 import { Progress, formatDuration, type ProgressStream } from "./progress.js";
 import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState, type TrainingCheckpoint } from "./resume.js";
@@ -114,7 +115,9 @@ async function setUp(run: TrainRun): Promise<Session> {
   if (!run.resume && hasCheckpoint(out)) {
     throw new UserError("MOT500", [out]);
   }
+  // The backend first: a run it cannot hold is refused before the data is read or anything allocated.
   const { tf, name: backend } = await selectBackend(run.backend, run.print);
+  checkTrainingMemory(model, recipe, backend);
   const tokenizer = await loadTokenizer(run.tokenizer, model.vocab);
   const corpus = loadCorpus(run.sources, tokenizer, out, run.print);
   const { train: trainTokens, heldOut } = splitCorpus(corpus.tokens);
