@@ -130,3 +130,20 @@ test("the twin's spec checks back to the same model, recipe included, and is can
   assert.deepEqual(checked.models[0], twin.model);
   assert.equal(formatSpec({ path: "twin.mot", text }).text, text);
 });
+
+test("a glu layer beside the MoT passes through the transition unchanged, weights and all", () => {
+  const base = motModel();
+  const glu = { kind: "glu" as const, init: { kind: "normal" as const, std: 0.02 }, index: 2, size: 24, activation: "silu" as const };
+  const model: ModelIR = { ...base, sublayers: [base.sublayers[0], base.sublayers[1], glu, base.sublayers[3]] };
+  const weights = trainedWeights(model);
+  const { model: twin, weights: twinWeights } = transitionModel(model, weights, { topk: 2 });
+  assert.deepEqual(twin.sublayers[2], glu);
+  assert.deepEqual(twin.sublayers.map((l) => l.kind), ["attention", "moe", "glu", "moe"]);
+  for (const name of ["layers.2.glu.w_gate", "layers.2.glu.w_up", "layers.2.glu.w_down", "layers.2.norm.scale"]) {
+    assert.equal(twinWeights.get(name), weights.get(name), name);
+  }
+  const text = modelSpecText(twin, ["with a glu"]);
+  const checked = checkSpec({ path: "twin.mot", text });
+  assert.deepEqual(checked.diagnostics, []);
+  assert.deepEqual(checked.models[0].sublayers[2], glu);
+});
