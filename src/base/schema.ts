@@ -123,8 +123,9 @@ export function refine<T>(inner: Schema<T>, rule: (value: T) => { path: string; 
     check(value, path) {
       const checked = inner.check(value, path);
       const broken = rule(checked);
-      if (broken) throw new SchemaViolation(path ? `${path}.${broken.path}` : broken.path, broken.expected, describeValue(broken.got));
-      return checked;
+      if (!broken) return checked;
+      const where = !path ? broken.path : broken.path.startsWith("[") ? `${path}${broken.path}` : `${path}.${broken.path}`;
+      throw new SchemaViolation(where, broken.expected, describeValue(broken.got));
     },
   };
 }
