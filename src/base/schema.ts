@@ -54,6 +54,8 @@ function schema<T>(expected: string, test: (value: unknown) => boolean): Schema<
 }
 
 export const string = schema<string>("a string", (v) => typeof v === "string");
+/** A string a message may echo: no control characters (a newline would split the one-line message, ESC would reach the terminal). */
+export const printable = schema<string>("a string without control characters", (v) => typeof v === "string" && !/[\u0000-\u001f\u007f-\u009f]/.test(v));
 export const boolean = schema<boolean>("true or false", (v) => typeof v === "boolean");
 /** A finite number (JSON has no NaN or Infinity, but a hand-edited file may say 1e999). */
 export const number = schema<number>("a finite number", (v) => typeof v === "number" && Number.isFinite(v));

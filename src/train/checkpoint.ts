@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
 import { readText, writeFilesAtomic, type FileChunks } from "../base/files.js";
 import {
-  SchemaViolation, anyObject, arrayOf, describeValue, nonNegativeInteger, object, oneOf, optional, positiveInteger, refine, sha256Hex, string, validate,
+  SchemaViolation, anyObject, arrayOf, describeValue, nonNegativeInteger, object, oneOf, optional, positiveInteger, printable, refine, sha256Hex, validate,
   type Infer, type Schema,
 } from "../base/schema.js";
 import { modelFingerprint } from "../ir/fingerprint.js";
@@ -22,7 +22,7 @@ import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 
 const paramSchema = refine(
-  object({ name: string, shape: arrayOf(positiveInteger), dtype: oneOf("float32"), offset: nonNegativeInteger, length: nonNegativeInteger }),
+  object({ name: printable, shape: arrayOf(positiveInteger), dtype: oneOf("float32"), offset: nonNegativeInteger, length: nonNegativeInteger }),
   (p) => (p.length === 4 * paramCount(p.shape) ? undefined : { path: "length", expected: `4 × the product of shape [${p.shape}] (${4 * paramCount(p.shape)})`, got: p.length }),
 );
 
@@ -30,7 +30,7 @@ const paramSchema = refine(
 const manifestSchema = object({
   format: oneOf("motc-checkpoint"),
   version: oneOf(1),
-  model: string,
+  model: printable,
   step: nonNegativeInteger,
   params: refine(arrayOf(paramSchema), (params) => {
     const seen = new Set<string>();
@@ -108,7 +108,9 @@ export function readManifest(dir: string): CheckpointManifest {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UserError("MOT302", [path, describeFsError(error)]);
+    // JSON.parse quotes the text around the error, newlines and all: escaped, the message stays one line.
+    const reason = describeFsError(error).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    throw new UserError("MOT302", [path, reason]);
   }
   const { format, version } = (json ?? {}) as { format?: unknown; version?: unknown };
   if (typeof json !== "object" || json === null || format !== "motc-checkpoint" || version !== 1) throw new UserError("MOT303", [path]);

@@ -292,7 +292,9 @@ function checkCompatible(out: string, resumed: TrainingCheckpoint, now: Session[
   const differs = (what: string, was: unknown, is: unknown) => {
     throw new UserError("MOT514", [out, what, String(was), String(is)]);
   };
-  if (stored.data.fingerprint !== now.data.fingerprint) differs("data", stored.data.sources.join(", "), now.data.sources.join(", ") + " (different tokens)");
+  // Paths as JSON escapes them: a control character in a file name must not break the message's one line.
+  const sources = (paths: readonly string[]) => paths.map((path) => JSON.stringify(path).slice(1, -1)).join(", ");
+  if (stored.data.fingerprint !== now.data.fingerprint) differs("data", sources(stored.data.sources), sources(now.data.sources) + " (different tokens)");
   if (stored.tokenizer !== now.tokenizer) differs("tokenizer", stored.tokenizer, now.tokenizer);
   for (const key of ["batch", "context", "seed"] as const) {
     if (stored.recipe[key] !== now.recipe[key]) differs(key, stored.recipe[key], now.recipe[key]);

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
 import {
-  arrayOf, nonNegativeInteger, nonNegativeNumber, number, object, oneOf, optional, positiveInteger, positiveNumber, sha256Hex, string,
+  arrayOf, nonNegativeInteger, nonNegativeNumber, number, object, oneOf, optional, positiveInteger, positiveNumber, printable, sha256Hex, string,
   type Infer, type Schema,
 } from "../base/schema.js";
 import type { Weights } from "../ir/init.js";
@@ -66,7 +66,7 @@ const trainerSchema = object({
   /** The engine that trained it: tfjs, or torch (the PyTorch program). */
   engine: optional(oneOf("tfjs", "torch")),
   /** The backend that trained it (another backend continues with last-bit differences). */
-  backend: optional(string),
+  backend: optional(printable),
   /** Updates the optimizer has taken (equals the checkpoint's step). */
   optimizerStep: nonNegativeInteger,
   /** sha256 of weights.bin and optimizer.bin, to catch a checkpoint torn by a crash or edited. */
