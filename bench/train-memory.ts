@@ -16,7 +16,7 @@ import { parameterTable, paramCount } from "../src/ir/params.js";
 import { Random } from "../src/ir/random.js";
 import { createTrainingGraph, selectBackend } from "../src/tfjs/index.js";
 import { evaluate, optimizerFor, trainStep } from "../src/train/loop.js";
-import type { Batch } from "../src/train/data.js";
+import type { Batch } from "../src/data/batches.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: flags } = parseArgs({

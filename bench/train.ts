@@ -17,10 +17,11 @@ import { initialWeights } from "../src/ir/init.js";
 import type { ModelIR, Recipe } from "../src/ir/model.js";
 import { modelCost } from "../src/ir/cost.js";
 import { createTrainingGraph, selectBackend, type BackendPreference } from "../src/tfjs/index.js";
-import { BROWN, BatchSampler, loadCorpus, splitCorpus, type Batch } from "../src/train/data.js";
+import { trainingBatch, type Batch } from "../src/data/batches.js";
+import { BROWN } from "../src/data/brown.js";
+import { trainingDataset } from "../src/data/cache.js";
 import { writeCheckpoint } from "../src/train/checkpoint.js";
 import { learningRate } from "../src/train/schedule.js";
-import { bytesTokenizer } from "../src/base/tokenizer.js";
 import { optimizerFor, trainStep } from "../src/train/loop.js";
 import { Random } from "../src/ir/random.js";
 import { torchParityLosses } from "../test/reference/torch.js";
@@ -139,9 +140,9 @@ function timeTorch(models: ModelIR[], recipe: Recipe, threads: number): { rows: 
  */
 async function parity(models: ModelIR[], recipe: Recipe, steps: number): Promise<string[]> {
   const { tf, name } = await selectBackend("wasm", () => {});
-  const { train } = splitCorpus(loadCorpus([BROWN], bytesTokenizer).tokens);
-  const sampler = new BatchSampler(train, recipe.batch, recipe.context, recipe.seed);
-  const batches = Array.from({ length: steps }, () => sampler.next());
+  const brown = await trainingDataset([BROWN], { defaultTokenizer: "bytes" });
+  const batches = Array.from({ length: steps }, (_, i) => trainingBatch(brown.split("train"), recipe.context, recipe.batch, recipe.seed, i + 1));
+  brown.close();
   const lrs = batches.map((_, i) => learningRate(recipe, i + 1));
   const lines: string[] = [];
   for (const model of models) {

@@ -10,7 +10,7 @@ import { embed } from "../../src/tfjs/embed.js";
 import { tfjsLowering } from "../../src/tfjs/layers.js";
 import { norm } from "../../src/tfjs/norm.js";
 import { createOps, type Lowering, type TF, type Tensor } from "../../src/tfjs/ops.js";
-import type { Batch } from "../../src/train/data.js";
+import type { Batch } from "../../src/data/batches.js";
 
 export interface LayerEntropy {
   index: number;

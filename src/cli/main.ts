@@ -31,6 +31,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   train: () => import("./train.js"),
   graph: () => import("./graph.js"),
   transition: () => import("./transition.js"),
+  data: () => import("./data.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

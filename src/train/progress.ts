@@ -1,10 +1,8 @@
 // Training progress on stderr: a bar redrawn in place when stderr is a TTY,
 // otherwise one plain line every `logEvery` steps (for logs and CI).
-export interface ProgressStream {
-  isTTY?: boolean;
-  columns?: number;
-  write(text: string): boolean;
-}
+import { formatDuration, type ProgressStream } from "../base/progress.js";
+
+export { formatDuration, type ProgressStream };
 
 export interface StepReport {
   step: number;
@@ -58,12 +56,4 @@ export class Progress {
 
 function formatRate(rate: number): string {
   return rate >= 10_000 ? `${(rate / 1000).toFixed(1)}k` : rate.toFixed(0);
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -1,6 +1,6 @@
 // What `motc train` adds to a checkpoint so `--resume` continues exactly where
-// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the data
-// sampler's position, the recipe and fingerprints of the model and the data.
+// it stopped: the optimizer's moments (DIR/optimizer.bin), its step, the recipe
+// and fingerprints of the model and the dataset (the sha256 of its manifest).
 // It lives under `extra.trainer` of checkpoint.json (checkpoint.ts's format);
 // readers that only want the weights ignore it.
 //
@@ -60,9 +60,8 @@ const trainerSchema = object({
   modelFingerprint: sha256Hex,
   recipe: recipeSchema,
   tokenizer: oneOf("bytes", "gpt2"),
+  /** The `--data` sources, the dataset's tokens (both splits) and the sha256 of its manifest.json. */
   data: object({ sources: arrayOf(string), tokens: nonNegativeInteger, fingerprint: sha256Hex }),
-  /** The data sampler's position (data.ts SamplerPosition). */
-  sampler: object({ epoch: nonNegativeInteger, index: nonNegativeInteger }),
   /** The engine that trained it: tfjs, or torch (the PyTorch program). */
   engine: optional(oneOf("tfjs", "torch")),
   /** The backend that trained it (another backend continues with last-bit differences). */

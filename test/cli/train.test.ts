@@ -35,6 +35,8 @@ test("a model without a recipe needs --steps, --batch and --lr, and gets LANGUAG
 
 const scratch = mkdtempSync(join(tmpdir(), "motc-cli-train-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 const data = join(scratch, "data.txt");
 writeFileSync(data, "It was the best of times, it was the worst of times, it was the age of wisdom. ".repeat(400));
 const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";

@@ -16,6 +16,8 @@ const spec = join(repoRoot, "test/fixtures/train/small.mot");
 const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";
 const scratch = mkdtempSync(join(tmpdir(), "motc-transition-cli-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 const data = join(scratch, "data.txt");
 writeFileSync(data, "It was the best of times, it was the worst of times, it was the age of wisdom. ".repeat(400));
 const trained = join(scratch, "small.train");

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Weights } from "../../src/ir/init.js";
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import { writeCheckpoint } from "../../src/train/checkpoint.js";
-import type { Batch } from "../../src/train/data.js";
+import type { Batch } from "../../src/data/batches.js";
 
 /** The reference in the source tree (this file compiles to dist/test/reference/torch.js). */
 export const torchModelScript = fileURLToPath(new URL("../../../test/reference/torch_model.py", import.meta.url));

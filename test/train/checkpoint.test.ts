@@ -15,6 +15,8 @@ import { repoRoot, runMotc } from "../support/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "motc-checkpoint-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 const tinySpec = join(repoRoot, "specs", "tiny.mot");
 const tiny = checkSpec({ path: tinySpec, text: readFileSync(tinySpec, "utf8") }).models[0];
 const smallSpec = join(repoRoot, "test/fixtures/train/small.mot");

@@ -2,7 +2,7 @@
 // uninterrupted run, and every bad input ends with one clear line.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -14,6 +14,8 @@ const spec = join(repoRoot, "test/fixtures/train/small.mot");
 const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";
 const scratch = mkdtempSync(join(tmpdir(), "motc-train-cli-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 const data = join(scratch, "data.txt");
 writeFileSync(data, "It was the best of times, it was the worst of times, it was the age of wisdom. ".repeat(400));
 
@@ -72,21 +74,31 @@ test("a missing or empty data file ends with one clear line", () => {
   assertOneLineFailure(train("--data", join(scratch, "absent.txt"), "--out", join(scratch, "o1")), 1, /^motc: error MOT201: cannot read .*absent\.txt: no such file or directory$/);
   const empty = join(scratch, "empty.txt");
   writeFileSync(empty, "");
-  assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: error MOT523: .*empty\.txt: the data file is empty$/);
+  assertOneLineFailure(train("--data", empty, "--out", join(scratch, "o2")), 1, /^motc: error MOT602: .*empty\.txt: the input is empty$/);
 });
 
-test("data that is a directory, too short to hold out, or a tokenizer the model's vocabulary cannot take", () => {
-  assertOneLineFailure(train("--data", scratch, "--out", join(scratch, "o5")), 1, new RegExp(`^motc: error MOT522: ${scratch}: is a directory \\(give text files\\)$`));
-  // 300 bytes: 285 to train on (17 windows, a batch needs 8), 15 held out, less than one window of 17.
+test("data that is an empty directory, too short to hold out, or a tokenizer the model's vocabulary cannot take", () => {
+  const none = join(scratch, "no-files");
+  mkdirSync(none);
+  assertOneLineFailure(train("--data", none, "--out", join(scratch, "o5")), 1, new RegExp(`^motc: error MOT601: ${none}: holds no input files$`));
+  // 300 bytes and an end of text: 286 to train on, the last 15 held out, less than one window of 17.
   const short = join(scratch, "300.txt");
   writeFileSync(short, "abcdefghij".repeat(30));
   assertOneLineFailure(train("--data", short, "--out", join(scratch, "o6")), 1,
-    /^motc: error MOT525: the held-out split \(the last 5% of the data\) has 15 tokens, fewer than one window of 17; give more data$/);
+    /^motc: error MOT627: the val split of .*\/motc\/datasets\/bytes-[0-9a-f]{16} has 15 tokens, fewer than one window of 17; prepare it with a larger --val$/);
   assertOneLineFailure(train("--tokenizer", "gpt2", "--out", join(scratch, "o7")), 1, /^motc: error MOT530: the gpt2 tokenizer needs vocab >= 50257, but the model has 256$/);
+  // A model of vocab 100: text is refused before it is prepared; a prepared dataset of bytes, naming both.
   const narrow = join(scratch, "narrow.mot");
   writeFileSync(narrow, readFileSync(spec, "utf8").replace("vocab   = 256", "vocab   = 100"));
-  const bytes = runMotc(["train", narrow, "--backend", backend, "--data", data, "--out", join(scratch, "o8")]);
+  const fresh = join(scratch, "never-prepared.txt");
+  writeFileSync(fresh, "text no run has prepared yet ".repeat(50));
+  const bytes = runMotc(["train", narrow, "--backend", backend, "--data", fresh, "--out", join(scratch, "o8")]);
   assertOneLineFailure(bytes, 1, /^motc: error MOT530: the bytes tokenizer needs vocab >= 256, but the model has 100$/);
+  const prepared = join(scratch, "prepared-bytes");
+  assert.equal(runMotc(["data", "prepare", fresh, "--out", prepared]).code, 0);
+  const misfit = runMotc(["train", narrow, "--backend", backend, "--data", prepared, "--out", join(scratch, "o9")]);
+  assertOneLineFailure(misfit, 1, new RegExp(`^motc: error MOT624: dataset ${prepared} holds bytes tokens \\(vocab 256\\), but model 'small' has vocab 100$`));
+  assert.equal(existsSync(join(scratch, "o9")), false, "refused before training starts");
 });
 
 test("a backend asked for by name that cannot start ends with one clear line", () => {
@@ -97,9 +109,9 @@ test("a backend asked for by name that cannot start ends with one clear line", (
 
 test("a corpus shorter than one batch is refused with the numbers", () => {
   const short = join(scratch, "short.txt");
-  writeFileSync(short, "x".repeat(100));
+  writeFileSync(short, "x".repeat(20)); // 21 tokens: 20 to train on, 1 held out
   assertOneLineFailure(train("--data", short, "--out", join(scratch, "o3")), 1,
-    /^motc: error MOT524: the training split has 95 tokens: 5 windows of 17 tokens, but one batch needs 8 \(129 tokens\); give more data or a smaller --batch$/);
+    /^motc: error MOT626: the train split of .*\/bytes-[0-9a-f]{16} has 20 tokens, but a batch of 8 windows of 17 needs at least 25; give more data or a smaller --batch$/);
 });
 
 test("--resume refuses a checkpoint of another model or another definition of the same model", () => {

@@ -15,6 +15,8 @@ import { smallModel, smallRecipe } from "./fixture.js";
 const backend = (process.env.MOTC_TEST_BACKEND ?? "wasm") as TrainRun["backend"];
 const scratch = mkdtempSync(join(tmpdir(), "motc-train-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 
 /** Seeded text of 20 words: letters within a word are predictable, words are not. */
 export function wordsText(count: number, seed = 1): string {

@@ -16,6 +16,8 @@ import { smallModel, smallRecipe } from "./fixture.js";
 const backend = (process.env.MOTC_TEST_BACKEND ?? "wasm") as TrainRun["backend"];
 const scratch = mkdtempSync(join(tmpdir(), "motc-temp-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+// Text --data is prepared into the dataset cache: this test's own, not the user's.
+process.env.XDG_CACHE_HOME = join(scratch, "cache");
 const dataPath = join(scratch, "words.txt");
 const random = new Random(2, "words");
 const words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "runs"];
