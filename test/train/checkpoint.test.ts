@@ -216,7 +216,8 @@ test("train --resume: every trainer field is checked, the step lies within the r
     failsWith(resume(dir), `motc: error MOT330: ${join(checkpointDirectory(dir), MANIFEST)}: ${message}`);
   };
   field("no-recipe", { "extra.trainer.recipe": undefined }, "extra.trainer.recipe: must be an object, got nothing");
-  field("sampler", { "extra.trainer.sampler.index": -1 }, "extra.trainer.sampler.index: must be a non-negative integer, got -1");
+  field("tokens", { "extra.trainer.data.tokens": -1 }, "extra.trainer.data.tokens: must be a non-negative integer, got -1");
+  field("fingerprint", { "extra.trainer.data.fingerprint": null }, "extra.trainer.data.fingerprint: must be a sha256 in hex (64 digits), got null");
   field("no-hash", { "extra.trainer.sha256": "x" }, 'extra.trainer.sha256: must be an object, got "x"');
   field("schedule", { "extra.trainer.recipe.schedule": { kind: "cosine" } }, "extra.trainer.recipe.schedule.final: must be a non-negative number, got nothing");
   field("optimizer-step", { "extra.trainer.optimizerStep": 3 }, "extra.trainer.optimizerStep: must be the checkpoint's step (4), got 3");
