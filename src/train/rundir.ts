@@ -148,11 +148,15 @@ function madeByTransition(dir: string): boolean {
   }
 }
 
-/** Removes `*.tmp-PID` entries of `dir` whose process is not running (a run or a transition killed midway). */
+/**
+ * Removes the temporaries in `dir` of processes that are not running (a run or a
+ * transition killed midway): this writer's `*.tmp-PID` and writeFilesAtomic's
+ * `*.PID.tmp` (metrics.jsonl, loss.svg).
+ */
 export function removeStaleTemporaries(dir: string): void {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir)) {
-    const pid = /\.tmp-(\d+)$/.exec(entry)?.[1];
+    const pid = /\.tmp-(\d+)$|\.(\d+)\.tmp$/.exec(entry)?.slice(1).find(Boolean);
     if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }
@@ -190,7 +194,7 @@ export function lockRun(run: string, note: (line: string) => void): RunLock {
   }
   const temporary = `${path}.tmp-${process.pid}`;
   try {
-    writeSynced(temporary, [new TextEncoder().encode(`${process.pid}\n`)]);
+    writeSynced(temporary, [new TextEncoder().encode(`${process.pid}\n`)], false);
     for (;;) {
       try {
         linkSync(temporary, path);
@@ -245,10 +249,11 @@ function removeEmptyDirectories(dir: string, top: string): void {
   }
 }
 
-function writeSynced(path: string, chunks: readonly Uint8Array[]): void {
+/** Writes and fsyncs a file; `hooked`: a write MOTC_TEST_KILL_AT's write:N counts (a checkpoint's or transition's, not the lock). */
+function writeSynced(path: string, chunks: readonly Uint8Array[], hooked = true): void {
   const fd = openSync(path, "w");
   try {
-    const killAfter = killPoint("write") ? Math.ceil(chunks.reduce((n, c) => n + c.byteLength, 0) / 2) : Infinity;
+    const killAfter = hooked && killPoint("write") ? Math.ceil(chunks.reduce((n, c) => n + c.byteLength, 0) / 2) : Infinity;
     if (killAfter === 0) die();
     let written = 0;
     for (const chunk of chunks) {

@@ -35,6 +35,7 @@ test("each save is a step directory committed by latest; the previous one stays,
   mkdirSync(join(run, `checkpoint-000020.tmp-${dead}`));
   writeFileSync(join(run, `latest.tmp-${dead}`), "checkpoint-000020\n");
   mkdirSync(join(run, `checkpoint-000020.tmp-${process.ppid}`));
+  writeFileSync(join(run, `loss.svg.${dead}.tmp`), "<svg");
   writeFileSync(join(run, "metrics.jsonl"), "");
   saveCheckpoint(run, 10, files(10));
   assert.equal(readFileSync(join(run, "latest"), "utf8"), "checkpoint-000010\n");
