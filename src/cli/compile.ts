@@ -17,6 +17,7 @@ interface CompileFlags {
   model?: string;
   out: string;
   weights?: string;
+  force?: boolean;
   seed?: string;
   opset: string;
   target: "onnx" | "tfjs";
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .argument("<file>", "a .mot spec")
     .option("-m, --model <name>", "which model of the file (default: the first)")
     .option("--out <dir>", "output directory", "out")
-    .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
+    .option("--weights <dir>", "a checkpoint, or a run directory of 'motc train' (its latest checkpoint) (default: seeded initial weights)")
+    .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
     .addOption(new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact").choices(["onnx", "tfjs"]).default("onnx"))
     .option("--opset <n>", "ONNX opset (17 or later)", "17")
@@ -57,7 +59,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const params = parameterTable(model).reduce((sum, p) => sum + paramCount(p.shape), 0);
   checkMemory(model, params, flags.fp16 ?? false);
 
-  const weights = await loadWeights(model, flags.weights, seedFlag ?? model.recipe?.seed ?? 0);
+  const weights = await loadWeights(model, flags.weights, seedFlag ?? model.recipe?.seed ?? 0, flags.force ?? false);
   if (flags.target === "tfjs") return writeTfjs(model, weights, file, flags, params);
   const { lowerToOnnxFiles } = await import("../onnx/index.js");
   const path = join(flags.out, `${model.name}.onnx`);
@@ -90,10 +92,11 @@ async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: 
   process.stdout.write(`${dir}/  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params (tfjs training graph)\n`);
 }
 
-async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
+async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number, force: boolean): Promise<Weights> {
   if (checkpoint !== undefined) {
     const { readCheckpoint } = await import("../train/checkpoint.js");
-    return readCheckpoint(checkpoint, model).weights;
+    const note = force ? (line: string) => process.stderr.write(line + "\n") : undefined;
+    return readCheckpoint(checkpoint, model, { verify: true, force: note }).weights;
   }
   const { initialWeights } = await import("../ir/init.js");
   return initialWeights(model, seed);

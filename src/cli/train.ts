@@ -27,6 +27,7 @@ interface TrainFlags {
   evalEvery?: number;
   checkpointEvery?: number;
   logEvery?: number;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -49,12 +50,17 @@ export function register(program: Command): void {
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
     .option("--log-every <n>", "without a terminal, a progress line every N steps (default: steps / 50)", positiveInteger)
+    .option("--force", "use --resume-from weights recorded for another model definition or failing their hash; resume with a changed lr, warmup, schedule, optimizer, clip or temp")
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
       const recipe = effectiveRecipe(model, flags);
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
-      const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
+      const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, flags);
+      const { lockRun } = await import("../train/rundir.js");
+      const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
+      // A second signal ends the process at once (process.exit): the lock goes with it.
+      process.on("exit", lock.release);
       const stop = stopOnSignals();
       try {
         const outcome = await train({
@@ -66,6 +72,7 @@ export function register(program: Command): void {
           startFrom,
           backend: flags.backend,
           resume: Boolean(flags.resume),
+          force: Boolean(flags.force),
           stopAt: flags.stopAt,
           logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
           print: (line) => process.stdout.write(line + "\n"),
@@ -78,6 +85,8 @@ export function register(program: Command): void {
         }
       } finally {
         stop.dispose();
+        lock.release();
+        process.off("exit", lock.release);
       }
     });
 }
@@ -106,12 +115,16 @@ export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => handlers.forEach(({ name, handler }) => process.off(name, handler)) };
 }
 
-/** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */
-async function weightsToStartFrom(dir: string, model: ModelIR, out: string, resume: boolean): Promise<Weights> {
-  if (resume) throw new UserError("MOT515");
+/**
+ * `--resume-from`: the checkpoint's weights, checked against the spec (a
+ * fine-tune, not a continuation) and against the fingerprint and hash it records.
+ */
+async function weightsToStartFrom(dir: string, model: ModelIR, out: string, flags: TrainFlags): Promise<Weights> {
+  if (flags.resume) throw new UserError("MOT515");
   if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
   const { readCheckpoint } = await import("../train/checkpoint.js");
-  const { weights, manifest } = readCheckpoint(dir, model);
+  const force = flags.force ? (note: string) => process.stderr.write(note + "\n") : undefined;
+  const { weights, manifest } = readCheckpoint(dir, model, { verify: true, force });
   process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
   return weights;
 }
