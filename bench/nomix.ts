@@ -20,7 +20,7 @@ import { loadModel } from "../src/cli/spec.js";
 import type { ModelIR, Recipe } from "../src/ir/model.js";
 import type { NoMixMode } from "../src/ir/nomix.js";
 import { lowerToOnnx } from "../src/onnx/index.js";
-import { readCheckpoint, readManifest } from "../src/train/checkpoint.js";
+import { checkpointDirectory, readCheckpoint, readManifest } from "../src/train/checkpoint.js";
 import { evaluationBatches, type Batch } from "../src/data/batches.js";
 import { trainingDataset } from "../src/data/cache.js";
 import { train } from "../src/train/loop.js";
@@ -45,7 +45,7 @@ const annealed: Recipe = { ...plain, temp: { kind: "anneal", final: Number(flags
 const startStep = annealStart(annealed.temp!, plain.steps);
 const dirs = { plain: join(flags.out, "plain"), anneal: join(flags.out, "anneal") };
 
-const trained = (dir: string) => existsSync(join(dir, "checkpoint.json")) && readManifest(dir).step === plain.steps;
+const trained = (dir: string) => existsSync(join(dir, "latest")) && readManifest(checkpointDirectory(dir)).step === plain.steps;
 const started = performance.now();
 const run = (out: string, recipe: Recipe, resume: boolean, stopAt?: number) =>
   train({

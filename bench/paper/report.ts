@@ -127,11 +127,15 @@ export function renderReport(bench: BenchResults, options: { command: string; sv
     "",
     `## Learning-rate sweep (${bench.sweepSteps} steps, seed ${bench.seeds[0]})`,
     "",
-    `Final held-out loss per peak learning rate; **bold** is the model's best, used for its ${bench.steps}-step runs.`,
+    `Final held-out loss per peak learning rate; **bold** is the model's best, used for its ${bench.steps}-step runs. ` +
+      "Where a model's best was at an end of the grid, the grid was extended that way (×2 or ÷2, at most twice).",
     "",
-    `| model | ${first.sweep.map((s) => `lr ${s.lr}`).join(" | ")} |`,
-    `|---|${first.sweep.map(() => "---:").join("|")}|`,
-    ...bench.models.map((m) => `| ${m.name} | ${m.sweep.map((s) => (s.lr === m.lr ? `**${fixed(s.finalLoss)}**` : fixed(s.finalLoss))).join(" | ")} |`),
+    `| model | ${lrColumns(bench).map((lr) => `lr ${lr}`).join(" | ")} |`,
+    `|---|${lrColumns(bench).map(() => "---:").join("|")}|`,
+    ...bench.models.map((m) => `| ${m.name} | ${lrColumns(bench).map((lr) => {
+      const run = m.sweep.find((s) => s.lr === lr);
+      return run === undefined ? "" : lr === m.lr ? `**${fixed(run.finalLoss)}**` : fixed(run.finalLoss);
+    }).join(" | ")} |`),
     "",
     `## Results (${bench.steps} steps, ${bench.seeds.length} seeds, each model at its own lr)`,
     "",
@@ -185,6 +189,11 @@ function standing(bench: BenchResults, summaries: Summary[], target: number | un
       `counting routing (goal ≤ 1.80×) and ${mot.cpuVsDense.toFixed(2)}× its CPU time per step (the paper: ${PAPER.stepRatio}× on GPUs).`,
     "",
   ];
+}
+
+/** Every learning rate any model's sweep ran, ascending. */
+function lrColumns(bench: BenchResults): number[] {
+  return [...new Set(bench.models.flatMap((m) => m.sweep.map((s) => s.lr)))].sort((a, b) => a - b);
 }
 
 function entropyTable(bench: BenchResults): string[] {

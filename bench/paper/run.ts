@@ -85,13 +85,33 @@ function runResult(model: string, lr: number, seed: number, runSteps: number): R
 const jobs = Number(flags.jobs);
 const finalLoss = (run: RunResult) => run.eval[run.eval.length - 1][1];
 
-// 1. The sweep: every model at every learning rate, seed 0, sweepSteps steps.
-if (!flags["render-only"]) await runAll(names.flatMap((m) => sweepLrs.map((lr) => trainJob(m, lr, 0, sweepSteps))), jobs);
-const sweeps = new Map(names.map((m) => [m, sweepLrs.map((lr) => runResult(m, lr, 0, sweepSteps))]));
-const bestLr = new Map(names.map((m) => {
-  const runs = sweeps.get(m)!.filter((run) => Number.isFinite(finalLoss(run)));
-  return [m, runs.reduce((best, run) => (finalLoss(run) < finalLoss(best) ? run : best)).lr];
-}));
+// 1. The sweep: every model at every learning rate, seed 0, sweepSteps steps. Where a
+// model's best lr is at an end of the grid, the grid grows by ×2 (or ÷2) that way, up
+// to twice, so no model is judged at an lr it would have wanted to pass.
+const sweeps = new Map<string, RunResult[]>();
+for (const m of names) {
+  let lrs = [...sweepLrs];
+  for (let extensions = 0; ; extensions++) {
+    if (!flags["render-only"]) await runAll(lrs.map((lr) => trainJob(m, lr, 0, sweepSteps)), jobs);
+    const runs = lrs.filter((lr) => flags["render-only"] ? complete(runDir(m, lr, 0, sweepSteps), sweepSteps) : true).map((lr) => runResult(m, lr, 0, sweepSteps));
+    sweeps.set(m, runs);
+    const best = bestOf(runs);
+    if (extensions === 2 || flags["render-only"]) break;
+    if (best.lr === lrs[lrs.length - 1]) lrs = [...lrs, roundLr(best.lr * 2)];
+    else if (best.lr === lrs[0]) lrs = [roundLr(best.lr / 2), ...lrs];
+    else break;
+  }
+}
+const bestLr = new Map(names.map((m) => [m, bestOf(sweeps.get(m)!).lr]));
+
+function bestOf(runs: RunResult[]): RunResult {
+  const finite = runs.filter((run) => Number.isFinite(finalLoss(run)));
+  return finite.reduce((best, run) => (finalLoss(run) < finalLoss(best) ? run : best));
+}
+
+function roundLr(lr: number): number {
+  return Number(lr.toPrecision(2));
+}
 
 // 2. Each model at its own best learning rate, every seed, the full steps.
 if (!flags["render-only"]) await runAll(names.flatMap((m) => seeds.map((seed) => trainJob(m, bestLr.get(m)!, seed, steps))), jobs);
@@ -100,7 +120,7 @@ const results: ModelResult[] = names.map((name) => {
   return {
     name, model,
     cost: modelCost(model),
-    sweep: sweeps.get(name)!.map((run) => ({ lr: run.lr, finalLoss: finalLoss(run) })),
+    sweep: sweeps.get(name)!.map((run) => ({ lr: run.lr, finalLoss: finalLoss(run) })).sort((x, y) => x.lr - y.lr),
     lr: bestLr.get(name)!,
     runs: seeds.map((seed) => runResult(name, bestLr.get(name)!, seed, steps)),
   };

@@ -18,6 +18,7 @@ interface CompileFlags {
   model?: string;
   out: string;
   weights?: string;
+  force?: boolean;
   seed?: string;
   opset: string;
   target: "onnx" | "tfjs" | "torch";
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     .argument("<file>", "a .mot spec")
     .option("-m, --model <name>", "which model of the file (default: the first)")
     .option("--out <dir>", "output directory", "out")
-    .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
+    .option("--weights <dir>", "a checkpoint, or a run directory of 'motc train' (its latest checkpoint) (default: seeded initial weights)")
+    .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
     .addOption(
       new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact; torch: a PyTorch program (model.py, train.py, initial weights)")
@@ -63,7 +65,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   checkMemory(model, params, flags.fp16 ?? false);
 
   const seed = seedFlag ?? model.recipe?.seed ?? 0;
-  const weights = await loadWeights(model, flags.weights, seed);
+  const weights = await loadWeights(model, flags.weights, seed, flags.force ?? false);
   if (flags.target === "tfjs") return writeTfjs(model, weights, file, flags, params);
   if (flags.target === "torch") return writeTorch(model, weights, file, flags, seed, params);
   const { lowerToOnnxFiles } = await import("../onnx/index.js");
@@ -114,10 +116,11 @@ function refuseOnnxFlags(flags: CompileFlags): void {
   if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
 }
 
-async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
+async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number, force: boolean): Promise<Weights> {
   if (checkpoint !== undefined) {
     const { readCheckpoint } = await import("../train/checkpoint.js");
-    return readCheckpoint(checkpoint, model).weights;
+    const note = force ? (line: string) => process.stderr.write(line + "\n") : undefined;
+    return readCheckpoint(checkpoint, model, { verify: true, force: note }).weights;
   }
   const { initialWeights } = await import("../ir/init.js");
   return initialWeights(model, seed);

@@ -28,6 +28,7 @@ interface TrainFlags {
   evalEvery?: number;
   checkpointEvery?: number;
   logEvery?: number;
+  force?: boolean;
   engine: "tfjs" | "torch";
   nproc: number;
   device?: "auto" | "cpu" | "cuda";
@@ -56,6 +57,7 @@ export function register(program: Command): void {
     .option("--eval-every <n>", "steps between evaluations (recipe: eval_every)", positiveInteger)
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
     .option("--log-every <n>", "without a terminal, a progress line every N steps (default: steps / 50)", positiveInteger)
+    .option("--force", "use --resume-from weights recorded for another model definition or failing their hash; resume with a changed lr, warmup, schedule, optimizer, clip or temp")
     .addOption(new Option("--engine <name>", "tfjs: TensorFlow.js in this process; torch: the PyTorch program, run by Python (MOTC_PYTHON, else python3)").choices(["tfjs", "torch"]).default("tfjs"))
     .option("--nproc <n>", "torch: ranks on this machine (DDP; gloo on CPU, nccl on CUDA)", positiveInteger, 1)
     .addOption(new Option("--device <name>", "torch: where the ranks run (default auto: cuda when there is one)").choices(["auto", "cpu", "cuda"]))
@@ -70,7 +72,11 @@ export function register(program: Command): void {
       if (torchOnly.length > 0) throw new UserError("MOT703", [torchOnly.join(", ")]);
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
-      const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, Boolean(flags.resume));
+      const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, flags);
+      const { lockRun } = await import("../train/rundir.js");
+      const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
+      // A second signal ends the process at once (process.exit): the lock goes with it.
+      process.on("exit", lock.release);
       const stop = stopOnSignals();
       try {
         const outcome = await train({
@@ -82,6 +88,7 @@ export function register(program: Command): void {
           startFrom,
           backend: flags.backend,
           resume: Boolean(flags.resume),
+          force: Boolean(flags.force),
           stopAt: flags.stopAt,
           logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
           print: (line) => process.stdout.write(line + "\n"),
@@ -94,6 +101,8 @@ export function register(program: Command): void {
         }
       } finally {
         stop.dispose();
+        lock.release();
+        process.off("exit", lock.release);
       }
     });
 }
@@ -129,12 +138,16 @@ export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
  */
 async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: TrainFlags): Promise<void> {
   if (flags.backend !== "auto") throw new UserError("MOT704");
-  if (flags.resume && flags.resumeFrom !== undefined) throw new UserError("MOT515");
   const out = flags.out ?? `out/${model.name}.train`;
-  if (flags.resumeFrom !== undefined && resolve(flags.resumeFrom) === resolve(out)) throw new UserError("MOT516", [flags.resumeFrom]);
+  // The weights to start from pass motc's checks (fingerprint, hashes; --force) before train.py reads them.
+  if (flags.resumeFrom !== undefined) await startWeights(flags.resumeFrom, model, out, flags);
   const { trainWithTorch } = await import("../train/torch-engine.js");
   const { openTrainingData } = await import("../train/loop.js");
+  const { lockRun } = await import("../train/rundir.js");
   const print = (line: string) => process.stdout.write(line + "\n");
+  // motc holds the run directory's lock for its ranks (train.py sees its parent's pid there).
+  const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
+  process.on("exit", lock.release);
   const stop = stopOnSignals();
   try {
     // Text sources are prepared into the cache as for the tfjs engine; train.py reads the directory.
@@ -156,17 +169,27 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
     }
   } finally {
     stop.dispose();
+    lock.release();
+    process.off("exit", lock.release);
   }
 }
 
-/** `--resume-from`: the checkpoint's weights, checked against the spec (a fine-tune, not a continuation). */
-async function weightsToStartFrom(dir: string, model: ModelIR, out: string, resume: boolean): Promise<Weights> {
-  if (resume) throw new UserError("MOT515");
-  if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
-  const { readCheckpoint } = await import("../train/checkpoint.js");
-  const { weights, manifest } = readCheckpoint(dir, model);
+/**
+ * `--resume-from`: the checkpoint's weights, checked against the spec (a
+ * fine-tune, not a continuation) and against the fingerprint and hash it records.
+ */
+async function weightsToStartFrom(dir: string, model: ModelIR, out: string, flags: TrainFlags): Promise<Weights> {
+  const { weights, manifest } = await startWeights(dir, model, out, flags);
   process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
   return weights;
+}
+
+async function startWeights(dir: string, model: ModelIR, out: string, flags: TrainFlags) {
+  if (flags.resume) throw new UserError("MOT515");
+  if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
+  const { readCheckpoint } = await import("../train/checkpoint.js");
+  const force = flags.force ? (note: string) => process.stderr.write(note + "\n") : undefined;
+  return readCheckpoint(dir, model, { verify: true, force });
 }
 
 /** The model's recipe with flags applied; a model without one needs --steps, --batch and --lr. */

@@ -2,13 +2,10 @@
 // its sparse token-choice twin (src/ir/transition.ts): writes DIR/NAME_tc.mot and
 // the checkpoint DIR/NAME_tc.train/, ready for
 // `motc train DIR/NAME_tc.mot --resume-from DIR/NAME_tc.train`.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { UserError } from "../base/errors.js";
-import { writeFilesAtomic } from "../base/files.js";
 import { positiveInteger, positiveNumber } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
@@ -18,6 +15,7 @@ interface TransitionFlags {
   out?: string;
   topk?: number;
   capacity?: number;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -26,10 +24,11 @@ export function register(program: Command): void {
     .description("turn a trained MoT model into its token-choice MoE twin (controller → router): a new spec and checkpoint to fine-tune")
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "the MoT model (default: the file's first)")
-    .requiredOption("--weights <dir>", "its trained checkpoint (e.g. out/NAME.train)")
+    .requiredOption("--weights <dir>", "its trained checkpoint, or a run directory (its latest checkpoint; e.g. out/NAME.train)")
     .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)")
     .option("--topk <k>", "experts per token (default 1)", positiveInteger)
     .option("--capacity <c>", "training capacity factor of each expert (default 1.25)", positiveNumber)
+    .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")
     .action(async (file: string, flags: TransitionFlags) => {
       const model = loadModel(file, flags.model);
       const options = { topk: flags.topk, capacity: flags.capacity };
@@ -37,7 +36,8 @@ export function register(program: Command): void {
       checkTransition(model, options);
       const { checkpointFiles, readCheckpoint } = await import("../train/checkpoint.js");
       const { modelSpecText } = await import("../review/spec-text.js");
-      const { weights, manifest } = readCheckpoint(flags.weights, model);
+      const note = (line: string) => process.stderr.write(line + "\n");
+      const { weights, manifest } = readCheckpoint(flags.weights, model, { verify: true, force: flags.force ? note : undefined });
       const twin = transitionModel(model, weights, options);
       const name = twin.model.name;
       const text = modelSpecText(twin.model, [
@@ -54,14 +54,11 @@ export function register(program: Command): void {
       const out = flags.out ?? join("out", `${name}.transition`);
       const specPath = join(out, `${name}.mot`);
       const checkpointDir = join(out, `${name}.train`);
-      if (existsSync(checkpointDir)) throw new UserError("MOT203", [checkpointDir]);
-      // All or nothing, the spec last: a spec beside a checkpoint means both are complete.
-      writeFilesAtomic([
-        ...checkpointFiles(checkpointDir, twin.model, 0, twin.weights, {
-          transition: { from: model.name, spec: file, checkpoint: flags.weights, step: manifest.step, temperatures: twin.folded },
-        }),
-        { path: specPath, chunks: [new TextEncoder().encode(text)] },
-      ]);
+      const { writeSpecAndCheckpoint } = await import("../train/rundir.js");
+      const files = checkpointFiles("", twin.model, 0, twin.weights, {
+        transition: { from: model.name, spec: file, checkpoint: flags.weights, step: manifest.step, temperatures: twin.folded },
+      });
+      writeSpecAndCheckpoint(out, { path: specPath, text }, { dir: checkpointDir, files }, note);
       const taus = twin.folded.map((f) => `layers.${f.index} τ=${f.temperature.toPrecision(4)}`).join(", ");
       process.stdout.write(
         `wrote ${specPath} and ${checkpointDir}: ${twin.folded.length} mot layer${twin.folded.length === 1 ? "" : "s"} → ` +

@@ -34,3 +34,15 @@ export function trainingMemory(model: ModelIR, params: number, batch: number, co
 export function sublayerActivationFloats(layer: Sublayer, model: ModelIR, context: number, batch: number): number {
   return kindOf(layer).activationFloats(layer, model, context, batch);
 }
+
+/** 342_884_352 → "327.0 MiB": how motc prints a memory figure. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,7 +1,7 @@
 // `motc summary`: a layer table per model in the spirit of torchinfo and
 // Darknet — each part's output shape, parameters, active parameters and FLOPs
 // per token with their shares — and the totals, training memory included.
-import { trainingMemory, type TrainingMemory } from "../ir/memory.js";
+import { formatBytes, trainingMemory, type TrainingMemory } from "../ir/memory.js";
 import type { ModelIR } from "../ir/model.js";
 import { allParts, compact, describeModel, formatShape, groupDigits, type ModelDescription, type PartDescription } from "./describe.js";
 import { percent, renderMarkdown, renderText, type Table } from "./table.js";
@@ -112,16 +112,4 @@ function summaryJson(summaries: readonly ModelSummary[]): string {
 /** A share rounded to 6 digits so the JSON does not depend on float printing noise. */
 function share(part: number, whole: number): number {
   return whole === 0 ? 0 : Number((part / whole).toFixed(6));
-}
-
-/** 342_884_352 → "327.0 MiB" */
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

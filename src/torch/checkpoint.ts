@@ -129,6 +129,36 @@ def sha256(chunks):
     return digest.hexdigest()
 
 
+def lock_run(run):
+    """RUN/lock, one run per directory (the run-directory contract): this process's pid,
+    created at once (a hard link of a file that already holds it). A live holder
+    refuses the run (MOT504) unless it is the motc that started this process, which
+    holds it for its ranks; a dead one's lock is taken over. Returns a release()."""
+    path = os.path.join(run, "lock")
+    temporary = f"{path}.tmp-{os.getpid()}"
+    write_file(temporary, [f"{os.getpid()}\n".encode()])
+    try:
+        while True:
+            try:
+                os.link(temporary, path)
+                break
+            except FileExistsError:
+                pass
+            try:
+                with open(path) as f:
+                    holder = int(f.read().strip())
+            except (OSError, ValueError):
+                holder = None
+            if holder is not None and str(holder) == os.environ.get("MOTC_PARENT_PID"):
+                return lambda: None
+            if holder is not None and holder != os.getpid() and process_alive(holder):
+                raise MotcError("MOT504", run, holder, path)
+            remove(path)
+    finally:
+        remove(temporary)
+    return lambda: remove(path)
+
+
 def latest_checkpoint(run):
     """The directory name RUN/latest holds, or None before the first save."""
     try:

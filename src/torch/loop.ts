@@ -270,10 +270,18 @@ def train(args, reporter):
     fsdp = args.fsdp and world.size > 1
     if args.dtype == "bf16" and world.device.type != "cuda":
         raise MotcError("MOT722", world.device.type)
-    recipe, data, trainer, state, moments, step = start(args, world, reporter)
+    recipe, data, trainer, state, moments, step, release = start(args, world, reporter)
+    try:
+        model, optimizer = build(world, state, recipe, fsdp)
+        del state  # the checkpoint's bytes: the model has its own copy now
+        run(args, reporter, world, fsdp, stop, recipe, data, trainer, model, optimizer, moments, step)
+    finally:
+        release()
+
+
+def run(args, reporter, world, fsdp, stop, recipe, data, trainer, model, optimizer, moments, step):
+    """The loop of updates from step, with its evaluations and saves."""
     steps, batch, context = recipe["steps"], recipe["batch"], recipe["context"]
-    model, optimizer = build(world, state, recipe, fsdp)
-    del state
     if moments:
         load_moments(model, optimizer, *moments, step, fsdp)
     resumed = moments is not None

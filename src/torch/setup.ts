@@ -78,6 +78,7 @@ def start(args, world, reporter):
         raise MotcError("MOT627", args.data, data.val.tokens, context + 1)
     run = args.out
     os.makedirs(run, exist_ok=True)
+    release = lock_run(run) if world.rank == 0 else (lambda: None)
     trainer = {"version": 1, "engine": "torch", "backend": world.device.type, "modelFingerprint": MODEL_FINGERPRINT,
                "recipe": recipe, "tokenizer": manifest["tokenizer"],
                "data": {"sources": [args.data], "tokens": data.train.tokens + data.val.tokens, "fingerprint": data.fingerprint},
@@ -91,13 +92,13 @@ def start(args, world, reporter):
         m, v = read_moments(directory, checkpoint)
         step = checkpoint["step"]
         reporter.note(f"resuming {Config.name} from step {step} ({directory})")
-        return recipe, data, trainer, state, (m, v), step
+        return recipe, data, trainer, state, (m, v), step, release
     if latest_checkpoint(run) is not None or os.path.exists(os.path.join(run, "checkpoint.json")):
         raise MotcError("MOT500", run)
     directory, checkpoint, state = read_checkpoint(args.resume_from or args.initial)
     if args.resume_from:
-        reporter.note(f"starting {Config.name} from the weights in {directory} (model '{checkpoint['model']}', step {checkpoint['step']}) with a new optimizer")
-    return recipe, data, trainer, state, None, 0
+        reporter.note(f"starting {Config.name} from the weights in {args.resume_from} (model '{checkpoint['model']}', step {checkpoint['step']}) with a new optimizer")
+    return recipe, data, trainer, state, None, 0, release
 
 
 def check_resumable(directory, checkpoint, trainer, reporter):

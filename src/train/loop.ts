@@ -18,9 +18,10 @@ import { DATASET_TOKENIZERS } from "../data/manifest.js";
 import { PrepareProgress } from "../data/progress.js";
 import { MetricsLog } from "./metrics.js";
 import { AdamW, clipByGlobalNorm, globalNorm, type Tf } from "./optimizer.js";
+import { checkTrainingMemory } from "./memory.js";
 import { lossCurveSvg } from "./plot.js";
 import { Progress, formatDuration, type ProgressStream } from "./progress.js";
-import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState } from "./resume.js";
+import { hasCheckpoint, modelFingerprint, readTrainingCheckpoint, writeTrainingCheckpoint, type TrainerState, type TrainingCheckpoint } from "./resume.js";
 import { learningRate } from "./schedule.js";
 import { annealTemperatures, learnableTemperatures } from "./temperature.js";
 import { defaultTokenizerFor, type TokenizerName } from "../base/tokenizer.js";
@@ -43,6 +44,8 @@ export interface TrainRun {
   out: string;
   backend: BackendPreference;
   resume: boolean;
+  /** `--force`: resume even with a changed lr, warmup, schedule, optimizer, clip or temp (a note says so). */
+  force?: boolean;
   /** Weights to start from instead of the seeded initialisation (`--resume-from`): a fresh run from step 0 with a new optimizer. */
   startFrom?: Weights;
   /** Stop (with a checkpoint) after this step, as if interrupted; resume later. */
@@ -105,7 +108,7 @@ interface Session {
   /** Unigram entropy of the training split: the loss of a model that learned only token frequencies. */
   entropy: number;
   /** What a checkpoint of this run records about it, beside the step's state. */
-  trainer: Omit<TrainerState, "sha256" | "optimizerStep">;
+  trainer: Omit<TrainerState, "sha256" | "optimizerStep" | "engine" | "backend">;
   metrics: MetricsLog;
   progress: Progress;
   step: number;
@@ -122,17 +125,20 @@ async function setUp(run: TrainRun): Promise<Session> {
   if (!run.resume && hasCheckpoint(run.out)) {
     throw new UserError("MOT500", [run.out]);
   }
+  // The backend first: a run it cannot hold is refused before the data is read (or prepared) or anything allocated.
+  const { tf, name: backend } = await selectBackend(run.backend, run.print);
+  checkTrainingMemory(run.model, run.recipe, backend);
   const dataset = run.dataset ?? (await openTrainingData(run));
   try {
-    return await setUpOn(run, dataset);
+    return await setUpOn(run, dataset, tf, backend);
   } catch (error) {
     if (!run.dataset) dataset.close();
     throw error;
   }
 }
 
-/** The rest of setUp, once the dataset is open (setUp closes it should this fail). */
-async function setUpOn(run: TrainRun, dataset: Dataset): Promise<Session> {
+/** The rest of setUp, once the backend runs and the dataset is open (setUp closes it should this fail). */
+async function setUpOn(run: TrainRun, dataset: Dataset, tf: Tf, backend: string): Promise<Session> {
   const { model, recipe, out } = run;
   const { train, evalSet, entropy } = readyData(run, dataset);
   const trainer: Session["trainer"] = {
@@ -143,9 +149,8 @@ async function setUpOn(run: TrainRun, dataset: Dataset): Promise<Session> {
     data: { sources: run.sources, tokens: train.length + dataset.split("val").length, fingerprint: dataset.fingerprint },
   };
   const resumed = run.resume ? readTrainingCheckpoint(out, model) : undefined;
-  if (resumed) checkCompatible(out, resumed.trainer, trainer, run.print);
+  if (resumed) checkCompatible(out, resumed, trainer, run);
 
-  const { tf, name: backend } = await selectBackend(run.backend, run.print);
   const graph = createTrainingGraph(tf, model, resumed?.weights ?? run.startFrom ?? initialWeights(model, recipe.seed), { seed: recipe.seed });
   const optimizer = optimizerFor(tf, model, graph, recipe);
   if (resumed) {
@@ -257,7 +262,7 @@ function save(session: Session): void {
     step: session.step,
     weights: graph.readWeights(),
     optimizer: optimizer.exportState(),
-    trainer: { ...session.trainer, backend: session.backend, optimizerStep: optimizer.step },
+    trainer: { ...session.trainer, engine: "tfjs", backend: session.backend, optimizerStep: optimizer.step },
   });
   session.lastCheckpoint = session.step;
   plot(session);
@@ -333,18 +338,47 @@ export function evaluate(tf: Tf, graph: TrainingGraph, batches: readonly Batch[]
   return total / tokens;
 }
 
-/** A resumed run must see the same batches: same dataset, tokenizer, batch, context and seed. */
-function checkCompatible(out: string, stored: TrainerState, now: Omit<TrainerState, "sha256" | "optimizerStep">, print: (line: string) => void): void {
+/**
+ * What --resume accepts (README, "What --resume accepts"): the same data, tokenizer, batch,
+ * context and seed (else other batches: refused); the same lr, warmup, schedule,
+ * optimizer, clip and temp (else another curve: refused unless --force, which says
+ * so in a note); more or fewer steps, but not fewer than the checkpoint's, with a
+ * note. eval_every and checkpoint_every do not change the curve.
+ */
+function checkCompatible(out: string, resumed: TrainingCheckpoint, now: Session["trainer"], run: TrainRun): void {
+  const stored = resumed.trainer;
   const differs = (what: string, was: unknown, is: unknown) => {
     throw new UserError("MOT514", [out, what, String(was), String(is)]);
   };
-  const data = (d: TrainerState["data"]) => `${d.sources.join(", ")} (dataset ${d.fingerprint.slice(0, 12)})`;
+  // Paths as JSON escapes them: a control character in a file name must not break the message's one line.
+  const data = (d: TrainerState["data"]) => `${d.sources.map((path) => JSON.stringify(path).slice(1, -1)).join(", ")} (dataset ${d.fingerprint.slice(0, 12)})`;
   if (stored.data.fingerprint !== now.data.fingerprint) differs("data", data(stored.data), data(now.data));
   if (stored.tokenizer !== now.tokenizer) differs("tokenizer", stored.tokenizer, now.tokenizer);
   for (const key of ["batch", "context", "seed"] as const) {
     if (stored.recipe[key] !== now.recipe[key]) differs(key, stored.recipe[key], now.recipe[key]);
   }
-  if (stored.recipe.steps !== now.recipe.steps) print(`note: the checkpoint was trained for ${stored.recipe.steps} steps; continuing to ${now.recipe.steps}`);
+  if (resumed.step > now.recipe.steps) throw new UserError("MOT518", [out, resumed.step, now.recipe.steps]);
+  for (const key of CURVE_KEYS) {
+    const [was, is] = [describeRecipeValue(stored.recipe[key]), describeRecipeValue(now.recipe[key])];
+    if (was === is) continue;
+    if (!run.force) throw new UserError("MOT517", [out, key, was, is]);
+    run.print(`note: --force: resuming with ${key} ${is} (the checkpoint was trained with ${was}): the curve from step ${resumed.step} on differs from an uninterrupted run`);
+  }
+  if (stored.recipe.steps !== now.recipe.steps) {
+    const stretched = now.recipe.schedule.kind !== "constant" || now.recipe.warmup > Math.min(stored.recipe.steps, now.recipe.steps) || now.recipe.temp !== undefined;
+    const why = stretched ? " (the schedule follows the new length, so the curve from here differs from the original run's)" : "";
+    run.print(`note: the checkpoint was trained for ${stored.recipe.steps} steps; continuing to ${now.recipe.steps}${why}`);
+  }
+}
+
+/** The recipe values that change the training curve (beside batch, context and seed, which change the data). */
+const CURVE_KEYS = ["lr", "warmup", "schedule", "optimizer", "clip", "temp"] as const;
+
+/** A recipe value as a message shows it: a number as it is, an object as compact JSON with sorted keys, none for absent. */
+function describeRecipeValue(value: unknown): string {
+  if (value === undefined) return "none";
+  if (typeof value !== "object" || value === null) return String(value);
+  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
 }
 
 function round(value: number): number {

@@ -12,35 +12,67 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError, describeFsError } from "../base/errors.js";
-import { writeFileAtomic } from "../base/files.js";
+import {
+  arrayOf, nonNegativeInteger, nonNegativeNumber, number, object, oneOf, optional, positiveInteger, positiveNumber, printable, sha256Hex, string,
+  type Infer, type Schema,
+} from "../base/schema.js";
 import type { Weights } from "../ir/init.js";
-import type { ModelIR, Recipe } from "../ir/model.js";
-import { MANIFEST, WEIGHTS, readCheckpoint, readManifest, writeCheckpoint } from "./checkpoint.js";
+import type { ModelIR, Schedule } from "../ir/model.js";
+import { LATEST, MANIFEST, WEIGHTS, checked, checkpointDirectory, checkpointFiles, readCheckpoint, readManifest } from "./checkpoint.js";
 import { modelFingerprint } from "../ir/fingerprint.js";
 export { modelFingerprint };
 import type { OptimizerState } from "./optimizer.js";
-import type { TokenizerName } from "../base/tokenizer.js";
+import { saveCheckpoint } from "./rundir.js";
 
 export const OPTIMIZER = "optimizer.bin";
 
-export interface TrainerState {
-  version: 1;
-  /** sha256 of the model's layers and sizes (its IR without name and recipe). */
-  modelFingerprint: string;
-  /** The recipe as run, flags applied. */
-  recipe: Recipe;
-  tokenizer: TokenizerName;
+const scheduleSchema: Schema<Schedule> = {
+  check(value, path) {
+    const { kind } = object({ kind: oneOf("constant", "cosine", "linear") }).check(value, path);
+    if (kind === "constant") return { kind };
+    return { kind, final: nonNegativeNumber.check((value as { final?: unknown }).final, `${path}.final`) };
+  },
+};
+
+/** The recipe as run, flags applied (src/ir/model.ts Recipe). */
+const recipeSchema = object({
+  steps: positiveInteger,
+  batch: positiveInteger,
+  context: positiveInteger,
+  lr: nonNegativeNumber,
+  warmup: nonNegativeInteger,
+  schedule: scheduleSchema,
+  optimizer: object({ beta1: number, beta2: number, eps: number, weightDecay: number }),
+  clip: nonNegativeNumber,
+  seed: nonNegativeInteger,
+  evalEvery: positiveInteger,
+  checkpointEvery: positiveInteger,
+  temp: optional(object({ kind: oneOf("anneal"), final: positiveNumber, start: nonNegativeNumber })),
+});
+
+/**
+ * `extra.trainer` of checkpoint.json (CONTRACTS 3), checked field by field when
+ * read back: a field changes here in one line, and TrainerState with it.
+ */
+const trainerSchema = object({
+  version: oneOf(1),
+  /** sha256 of the model's layers and sizes (its IR without name, recipe and init). */
+  modelFingerprint: sha256Hex,
+  recipe: recipeSchema,
+  tokenizer: oneOf("bytes", "gpt2"),
   /** The `--data` sources, the dataset's tokens (both splits) and the sha256 of its manifest.json. */
-  data: { sources: string[]; tokens: number; fingerprint: string };
-  /** The engine that trained it (CONTRACTS 3): tfjs, or torch (the PyTorch program). */
-  engine?: "tfjs" | "torch";
-  /** The backend that trained it: a tfjs backend, or torch's cpu/cuda (another continues with last-bit differences). */
-  backend?: string;
+  data: object({ sources: arrayOf(string), tokens: nonNegativeInteger, fingerprint: sha256Hex }),
+  /** The engine that trained it: tfjs, or torch (the PyTorch program). */
+  engine: optional(oneOf("tfjs", "torch")),
+  /** The backend that trained it (another backend continues with last-bit differences). */
+  backend: optional(printable),
   /** Updates the optimizer has taken (equals the checkpoint's step). */
-  optimizerStep: number;
-  /** sha256 of weights.bin and optimizer.bin, to catch a checkpoint torn by a crash. */
-  sha256: { weights: string; optimizer: string };
-}
+  optimizerStep: nonNegativeInteger,
+  /** sha256 of weights.bin and optimizer.bin, to catch a checkpoint torn by a crash or edited. */
+  sha256: object({ weights: sha256Hex, optimizer: sha256Hex }),
+});
+
+export type TrainerState = Infer<typeof trainerSchema>;
 
 export interface TrainingCheckpoint {
   step: number;
@@ -49,66 +81,64 @@ export interface TrainingCheckpoint {
   trainer: TrainerState;
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+function sha256(chunks: readonly Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest("hex");
 }
 
-function weightBytes(model: ModelIR, weights: Weights, names: readonly string[]): Uint8Array {
-  const parts = names.map((name) => {
+/** The bytes of `names`' tensors, in order, as views (no copy). */
+function tensorChunks(weights: Weights, names: readonly string[]): Uint8Array[] {
+  return names.map((name) => {
     const values = weights.get(name);
-    if (!values) throw new Error(`internal: no tensor ${name} for ${model.name}`);
+    if (!values) throw new Error(`internal: no tensor ${name}`);
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   });
-  const bytes = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
 }
 
 /**
- * Writes optimizer.bin, then the checkpoint (weights.bin, then checkpoint.json
- * last), each through a temporary file and a rename.
+ * Saves the checkpoint as the newest of the run directory `run` (rundir.ts):
+ * optimizer.bin, weights.bin and checkpoint.json in a step directory, committed
+ * by `latest`.
  */
 export function writeTrainingCheckpoint(
-  dir: string,
+  run: string,
   model: ModelIR,
   checkpoint: Omit<TrainingCheckpoint, "trainer"> & { trainer: Omit<TrainerState, "sha256"> },
 ): void {
   const names = [...checkpoint.weights.keys()];
-  const interleaved = names.flatMap((name) => [`m:${name}`, `v:${name}`]);
-  const moments: Weights = new Map();
-  for (const name of names) {
-    moments.set(`m:${name}`, checkpoint.optimizer.m.get(name)!);
-    moments.set(`v:${name}`, checkpoint.optimizer.v.get(name)!);
-  }
-  const optimizerBytes = weightBytes(model, moments, interleaved);
+  const optimizerChunks = names.flatMap((name) => tensorChunks(checkpoint.optimizer.m, [name]).concat(tensorChunks(checkpoint.optimizer.v, [name])));
   const trainer: TrainerState = {
     ...checkpoint.trainer,
-    sha256: { weights: sha256(weightBytes(model, checkpoint.weights, names)), optimizer: sha256(optimizerBytes) },
+    sha256: { weights: sha256(tensorChunks(checkpoint.weights, names)), optimizer: sha256(optimizerChunks) },
   };
-  writeFileAtomic(join(dir, OPTIMIZER), optimizerBytes);
-  writeCheckpoint(dir, model, checkpoint.step, checkpoint.weights, { trainer });
+  saveCheckpoint(run, checkpoint.step, [
+    { path: OPTIMIZER, chunks: optimizerChunks },
+    ...checkpointFiles("", model, checkpoint.step, checkpoint.weights, { trainer }),
+  ]);
 }
 
-/** True when `dir` holds a checkpoint (its manifest exists). */
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, MANIFEST));
+/** True when `run` holds a checkpoint: a committed `latest`, or an old flat checkpoint. */
+export function hasCheckpoint(run: string): boolean {
+  return existsSync(join(run, MANIFEST)) || existsSync(join(run, LATEST));
 }
 
-/** Reads a checkpoint written by `motc train` for `model`, refusing one of another model or spec. */
-export function readTrainingCheckpoint(dir: string, model: ModelIR): TrainingCheckpoint {
-  if (!hasCheckpoint(dir)) throw new UserError("MOT510", [dir]);
+/** Reads the newest checkpoint of the run in `run` for `model`, refusing one of another model or spec, or one that does not hold together. */
+export function readTrainingCheckpoint(run: string, model: ModelIR): TrainingCheckpoint {
+  if (!hasCheckpoint(run)) throw new UserError("MOT510", [run]);
+  const dir = checkpointDirectory(run);
   const manifest = readManifest(dir);
   if (manifest.model !== model.name) {
-    throw new UserError("MOT511", [dir, manifest.model, model.name]);
+    throw new UserError("MOT511", [run, manifest.model, model.name]);
   }
-  const trainer = manifest.extra?.trainer as TrainerState | undefined;
-  if (!trainer || trainer.version !== 1) throw new UserError("MOT512", [dir]);
+  if (manifest.extra?.trainer === undefined) throw new UserError("MOT512", [dir]);
+  const file = join(dir, MANIFEST);
+  const trainer = checked(object({ extra: object({ trainer: trainerSchema }) }), manifest, file).extra.trainer;
+  if (trainer.optimizerStep !== manifest.step) {
+    throw new UserError("MOT330", [file, "extra.trainer.optimizerStep", `the checkpoint's step (${manifest.step})`, trainer.optimizerStep]);
+  }
   if (trainer.modelFingerprint !== modelFingerprint(model)) {
-    throw new UserError("MOT513", [dir, model.name]);
+    throw new UserError("MOT513", [run, model.name]);
   }
   const { weights } = readCheckpoint(dir, model);
   let optimizerBytes: Buffer;
@@ -117,8 +147,10 @@ export function readTrainingCheckpoint(dir: string, model: ModelIR): TrainingChe
   } catch (error) {
     throw new UserError("MOT201", [join(dir, OPTIMIZER), describeFsError(error)]);
   }
+  const needed = Math.max(0, ...manifest.params.map((p) => 2 * (p.offset + p.length)));
+  if (optimizerBytes.length < needed) throw new UserError("MOT335", [dir, OPTIMIZER, optimizerBytes.length, MANIFEST, needed]);
   const names = manifest.params.map((p) => p.name);
-  if (sha256(weightBytes(model, weights, names)) !== trainer.sha256.weights || sha256(optimizerBytes) !== trainer.sha256.optimizer) {
+  if (sha256(tensorChunks(weights, names)) !== trainer.sha256.weights || sha256([optimizerBytes]) !== trainer.sha256.optimizer) {
     throw new UserError("MOT308", [dir, WEIGHTS, OPTIMIZER, MANIFEST]);
   }
   const m: Weights = new Map();

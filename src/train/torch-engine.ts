@@ -15,7 +15,7 @@ import { UserError } from "../base/errors.js";
 import type { FailureCode } from "../base/messages.js";
 import { writeFileAtomic } from "../base/files.js";
 import { initialWeights } from "../ir/init.js";
-import { trainingMemory } from "../ir/memory.js";
+import { formatBytes, trainingMemory } from "../ir/memory.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import type { TrainOutcome } from "./loop.js";
@@ -253,8 +253,4 @@ function drawLossCurve(run: TorchTrainRun, entropy: number | undefined, device: 
     steps: run.recipe.steps,
     reference: entropy === undefined ? undefined : { value: entropy, label: `unigram entropy ${entropy.toFixed(2)}` },
   }));
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

@@ -3,13 +3,13 @@
 // and --resume continues from the saved step; a second signal gives up at once.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { UserError } from "../../src/base/errors.js";
 import { effectiveRecipe } from "../../src/cli/train.js";
-import { readManifest } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readManifest } from "../../src/train/checkpoint.js";
 import { readMetrics } from "../../src/train/metrics.js";
 import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 import { smallModel, smallRecipe } from "../train/fixture.js";
@@ -69,7 +69,7 @@ for (const [signal, exitCode] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 
     const saved = Number(match[1]);
     assert.equal(match[2], out);
     assert.ok(saved >= 1 && saved < 12, `stopped at ${saved}`);
-    assert.equal(readManifest(out).step, saved);
+    assert.equal(readManifest(checkpointDirectory(out)).step, saved);
 
     const resumed = runMotc([...tinyArgs(out), "--resume"], { timeoutMs: 120_000 });
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -105,4 +105,24 @@ test("a second signal gives up at once, with its own code", async () => {
     assert.equal(code, exitCode, stderr);
     assert.equal(stderr, `ready\naborted: ${first}\nnote: ${first} received: stopping after this step with a checkpoint (send it again to quit at once)\n`);
   }
+});
+
+test("one run per directory: a second motc train into a running run's --out is refused with the holder's pid", async () => {
+  const out = join(scratch, "locked");
+  const child = spawn(process.execPath, [motcBin, ...tinyArgs(out).map((arg) => (arg === "12" ? "100000" : arg))], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });
+  let stderr = "";
+  const started = new Promise<void>((resolve) => child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (/^step \d+\/100000 /m.test(stderr)) resolve();
+  }));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+  await started;
+  for (const extra of [[], ["--resume"]]) {
+    const second = runMotc([...tinyArgs(out), ...extra]);
+    assert.equal(second.code, 1, second.stderr);
+    assert.equal(second.stderr, `motc: error MOT504: ${out} is in use by another motc train (pid ${child.pid}, in ${join(out, "lock")}); wait for it to finish or train into another --out (if no such process is training, remove ${join(out, "lock")})\n`);
+  }
+  child.kill("SIGTERM");
+  assert.equal(await exited, 143, stderr);
+  assert.equal(existsSync(join(out, "lock")), false, "the lock goes with the run");
 });

@@ -87,7 +87,7 @@ test("bad inputs end with one line and leave nothing behind", () => {
     /^motc: error MOT550: model 'dense_ff' has no mot layer to turn into moe$/);
   assert.equal(existsSync(join(scratch, "ff")), false);
   // --resume-from checks the weights against the spec, and is not --resume.
-  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", trained, "--steps", "1", "--out", join(scratch, "x")]), /^motc: error MOT304: .*small\.train: checkpoint has no parameter 'layers\.1\.moe\.router' \(it was trained for model 'small'\)$/);
+  assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", trained, "--steps", "1", "--out", join(scratch, "x")]), /^motc: error MOT304: .*small\.train\/checkpoint-000012: checkpoint has no parameter 'layers\.1\.moe\.router' \(it was trained for model 'small'\)$/);
   assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--resume", "--out", join(scratch, "y")]), /^motc: error MOT515: --resume continues the run in --out; --resume-from starts a new one from other weights: pass one of them$/);
   assertOneLineFailure(runMotc(["train", twinSpec, "--resume-from", twinCheckpoint, "--out", twinCheckpoint]), /^motc: error MOT516: --resume-from .*small_tc\.train is also the output directory: fine-tune into another --out$/);
 });

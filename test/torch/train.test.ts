@@ -161,6 +161,16 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
     const text = spawnSync(python, [join(program, "train.py"), ...args, "--out", out], { encoding: "utf8", env: pythonEnv });
     assert.match(text.stderr.trim().split("\n").at(-1)!, new RegExp(`^train\\.py: error ${code}: ${message.source}$`));
   }
+  // One run per directory: a live process's lock refuses train.py; a dead one's is taken over, and released at the end.
+  const locked = join(dir, "run-locked");
+  mkdirSync(locked);
+  writeFileSync(join(locked, "lock"), `${process.pid}\n`);
+  const refused = runTrain(program, ["--data", data, "--out", locked, "--steps", "1"]);
+  assert.deepEqual(refused.records.map((r) => [r.kind, r.code]), [["error", "MOT504"]]);
+  assert.deepEqual(refused.records[0].args, [locked, process.pid, join(locked, "lock")]);
+  writeFileSync(join(locked, "lock"), "999999999\n");
+  assert.equal(runTrain(program, ["--data", data, "--out", locked, "--steps", "1"]).status, 0);
+  assert.ok(!existsSync(join(locked, "lock")), "the lock outlived the run");
   // A run directory that holds a checkpoint is continued with --resume, not overwritten.
   const run = join(dir, "run-plain");
   const again = runTrain(program, ["--data", data, "--out", run, "--steps", "10"]);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { readManifest } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readManifest } from "../../src/train/checkpoint.js";
 import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
 import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 
@@ -61,13 +61,13 @@ test("Ctrl-C saves a checkpoint and exits 130; --resume then reproduces the unin
   assert.ok(match, stderr);
   const stoppedAt = Number(match[1]);
   assert.ok(stoppedAt >= 5 && stoppedAt < 60, `stopped at ${stoppedAt}`);
-  assert.equal(readManifest(cut).step, stoppedAt);
+  assert.equal(readManifest(checkpointDirectory(cut)).step, stoppedAt);
 
   const resumed = train(...steps, "--out", cut, "--resume");
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, new RegExp(`resuming small from step ${stoppedAt}`));
   assert.deepEqual(curve(cut), curve(whole));
-  assert.ok(readFileSync(join(cut, "weights.bin")).equals(readFileSync(join(whole, "weights.bin"))));
+  assert.ok(readFileSync(join(checkpointDirectory(cut), "weights.bin")).equals(readFileSync(join(checkpointDirectory(whole), "weights.bin"))));
 });
 
 test("a missing or empty data file ends with one clear line", () => {
@@ -132,5 +132,5 @@ test("a diverging run (NaN or infinite loss) stops with one line and keeps the l
   assertOneLineFailure(result, 1, /^motc: error MOT502: the loss became (NaN|-?Infinity) at step (\d+) .*training stopped, the last good checkpoint \(step \d+\) is kept in /);
   const [, failed, kept] = /at step (\d+) .*\(step (\d+)\)/.exec(result.stderr)!;
   assert.equal(Number(kept), Number(failed) - 1);
-  assert.equal(readManifest(out).step, Number(kept));
+  assert.equal(readManifest(checkpointDirectory(out)).step, Number(kept));
 });

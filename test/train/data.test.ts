@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { MemoryTokens, type Dataset } from "../../src/data/dataset.js";
 import type { SplitName } from "../../src/data/manifest.js";
-import { readManifest } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readManifest } from "../../src/train/checkpoint.js";
 import { train, type TrainRun } from "../../src/train/loop.js";
 import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
 import type { TrainerState } from "../../src/train/resume.js";
@@ -55,19 +55,19 @@ test("--data DIR (Brown in 1 Mi-token shards) trains exactly as the same tokens 
   await run(fromMemory, { dataset: inMemory }).promise;
   assert.equal(curve(fromShards).filter((r) => r.kind === "train").length, 10);
   assert.deepEqual(curve(fromMemory), curve(fromShards));
-  assert.ok(readFileSync(join(fromMemory, "weights.bin")).equals(readFileSync(join(fromShards, "weights.bin"))));
+  assert.ok(readFileSync(join(checkpointDirectory(fromMemory), "weights.bin")).equals(readFileSync(join(checkpointDirectory(fromShards), "weights.bin"))));
 
   const resumed = join(scratch, "resumed");
   assert.equal((await run(resumed, { stopAt: 4 }).promise).step, 4);
   await run(resumed, { resume: true }).promise;
   assert.deepEqual(curve(resumed), curve(fromShards));
-  assert.ok(readFileSync(join(resumed, "weights.bin")).equals(readFileSync(join(fromShards, "weights.bin"))));
+  assert.ok(readFileSync(join(checkpointDirectory(resumed), "weights.bin")).equals(readFileSync(join(checkpointDirectory(fromShards), "weights.bin"))));
 });
 
 test("the checkpoint records the manifest's sha256; --resume on another dataset is refused, naming both", async () => {
   const out = join(scratch, "fingerprint");
   await run(out, { stopAt: 2 }).promise;
-  const trainer = readManifest(out).extra!.trainer as TrainerState;
+  const trainer = readManifest(checkpointDirectory(out)).extra!.trainer as TrainerState;
   const fingerprint = sha256(readFileSync(join(brown, "manifest.json")));
   assert.deepEqual(trainer.data, { sources: [brown], tokens: 5965912, fingerprint });
   assert.equal("sampler" in trainer, false);
@@ -95,5 +95,5 @@ test("an id outside the model's vocabulary in the val split is refused before tr
     code: "MOT623",
     message: `${dir}: token 3 of the val split is 999, not below the vocabulary of 256 (a corrupt shard?)`,
   });
-  assert.equal(existsSync(join(out, "checkpoint.json")), false);
+  assert.equal(existsSync(join(out, "latest")), false);
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import type { ModelIR, Recipe } from "../../src/ir/model.js";
 import { Random } from "../../src/ir/random.js";
-import { readManifest } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readManifest } from "../../src/train/checkpoint.js";
 import { train, type TrainRun } from "../../src/train/loop.js";
 import { readMetrics, type MetricsRecord } from "../../src/train/metrics.js";
 import { smallModel, smallRecipe } from "./fixture.js";
@@ -53,13 +53,13 @@ test("stopping at step 6 and resuming to 12 reproduces the uninterrupted run exa
   await run(whole, recipe).promise;
   const first = await run(split, recipe, { stopAt: 6 }).promise;
   assert.equal(first.step, 6);
-  assert.equal(readManifest(split).step, 6);
+  assert.equal(readManifest(checkpointDirectory(split)).step, 6);
   await run(split, recipe, { resume: true }).promise;
   const expected = curve(whole);
   assert.equal(expected.filter((r) => r.kind === "train").length, 12);
   assert.deepEqual(curve(split), expected);
   for (const file of ["weights.bin", "optimizer.bin", "checkpoint.json"]) {
-    assert.ok(readFileSync(join(split, file)).equals(readFileSync(join(whole, file))), `${file} differs`);
+    assert.ok(readFileSync(join(checkpointDirectory(split), file)).equals(readFileSync(join(checkpointDirectory(whole), file))), `${file} differs`);
   }
   assert.match(readFileSync(join(whole, "loss.svg"), "utf8"), /<svg[^]*train loss[^]*eval loss[^]*<\/svg>\n$/);
 });
@@ -79,14 +79,14 @@ test("an aborted signal stops the run after its step with a checkpoint; resuming
   const outcome = await run(cut, recipe, { signal: controller.signal, logEvery: 1, progress }).promise;
   assert.equal(outcome.interrupted, true);
   assert.equal(outcome.step, 3);
-  assert.equal(readManifest(cut).step, 3);
+  assert.equal(readManifest(checkpointDirectory(cut)).step, 3);
   assert.ok(!lines.some((line) => line.startsWith("step 4/8")), lines.join(""));
   const resumed = run(cut, recipe, { resume: true });
   const finished = await resumed.promise;
   assert.equal(finished.interrupted, false);
   assert.ok(resumed.lines.some((line) => line.startsWith("trained small to step 8/8 ")), resumed.lines.join("\n"));
   assert.deepEqual(curve(cut), curve(whole));
-  assert.ok(readFileSync(join(cut, "weights.bin")).equals(readFileSync(join(whole, "weights.bin"))));
+  assert.ok(readFileSync(join(checkpointDirectory(cut), "weights.bin")).equals(readFileSync(join(checkpointDirectory(whole), "weights.bin"))));
 });
 
 test("the small model's eval loss falls well below the unigram entropy of its data", async () => {
@@ -125,7 +125,7 @@ test("resuming refuses a checkpoint of another model, of a changed spec, or none
   const resumed = run(out, longer, { resume: true, backend: other });
   assert.equal((await resumed.promise).step, 3);
   assert.ok(resumed.lines.includes(`note: the checkpoint was trained on tfjs ${backend}; continuing on ${other} (the curve can differ in the last bits)`), resumed.lines.join("\n"));
-  assert.ok(resumed.lines.includes("note: the checkpoint was trained for 2 steps; continuing to 3"));
+  assert.ok(resumed.lines.includes("note: the checkpoint was trained for 2 steps; continuing to 3 (the schedule follows the new length, so the curve from here differs from the original run's)"));
 });
 
 test("a loss that becomes NaN or infinite stops training and keeps the last good checkpoint", async () => {
@@ -136,7 +136,7 @@ test("a loss that becomes NaN or infinite stops training and keeps the last good
     assert.match(error.message, /^the loss became (NaN|Infinity|-Infinity) at step (\d+) \(gradient norm .*\); training stopped, the last good checkpoint \(step (\d+)\) is kept in /);
     const [, failed, kept] = /at step (\d+).*\(step (\d+)\)/.exec(error.message)!;
     assert.equal(Number(kept), Number(failed) - 1);
-    assert.equal(readManifest(out).step, Number(kept));
+    assert.equal(readManifest(checkpointDirectory(out)).step, Number(kept));
     return true;
   });
 });

@@ -108,3 +108,27 @@ test("weight decay is marked on matrices only: not norms, biases or log_temp", (
     "head.norm.scale", "head.norm.bias"]);
   for (const p of table) assert.equal(p.decay, p.shape.length >= 2, p.name);
 });
+
+test("updating in chunks changes no bit: weights and moments equal those of one update over every parameter", () => {
+  // Sizes around a chunk of 6 elements: several to a chunk, one alone, one larger than a chunk.
+  const shapes: Array<[string, number[], boolean]> = [["a", [2, 2], true], ["b", [2], false], ["c", [3, 3], true], ["d", [1], false], ["e", [2, 3], true], ["f", [5], false]];
+  const random = (seed: number, n: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.5);
+  const run = (chunkElements: number | undefined, tag: string) => {
+    const params = shapes.map(([name, shape, decay], k) => ({ name, decay, variable: tf.variable(tf.tensor(random(k + 1, shape.reduce((x, y) => x * y)), shape), true, `chunks.${tag}.${name}`) }));
+    const adam = new AdamW(tf, params, config, chunkElements);
+    for (let step = 1; step <= 3; step++) {
+      const grads = new Map(params.map((p, k) => [p.name, tf.tensor(random(10 * step + k, p.variable.size), p.variable.shape)] as const));
+      adam.apply(grads, 0.05 * step);
+    }
+    const weights = params.map((p) => Array.from(p.variable.dataSync()));
+    const state = adam.exportState();
+    adam.dispose();
+    params.forEach((p) => p.variable.dispose());
+    return { weights, m: [...state.m].map(([name, values]) => [name, Array.from(values)]), v: [...state.v].map(([name, values]) => [name, Array.from(values)]) };
+  };
+  const whole = run(undefined, "whole");
+  const chunked = run(6, "chunked");
+  assert.deepEqual(chunked, whole);
+  assert.deepEqual(whole.m.map(([name]) => name), ["a", "b", "c", "d", "e", "f"]);
+  assert.notDeepEqual(whole.weights[0], random(1, 4));
+});

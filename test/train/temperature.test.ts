@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import type { Recipe } from "../../src/ir/model.js";
 import { Random } from "../../src/ir/random.js";
-import { readCheckpoint } from "../../src/train/checkpoint.js";
+import { checkpointDirectory, readCheckpoint } from "../../src/train/checkpoint.js";
 import { train, type TrainRun } from "../../src/train/loop.js";
 import { annealShare, annealStart } from "../../src/train/temperature.js";
 import { smallModel, smallRecipe } from "./fixture.js";
@@ -65,7 +65,7 @@ test("temp = anneal ends at τ = final, leaves steps before start alone, and res
   const withoutAnneal = join(scratch, "plain");
   await run(split, anneal, { stopAt: 6 });
   await run(withoutAnneal, plain, { stopAt: 6 });
-  const bytes = (dir: string) => readFileSync(join(dir, "weights.bin"));
+  const bytes = (dir: string) => readFileSync(join(checkpointDirectory(dir), "weights.bin"));
   assert.ok(bytes(split).equals(bytes(withoutAnneal)), "the anneal moved weights before its start");
   const learned = logTemp(split, anneal);
   assert.notEqual(learned, 0, "log_temp was not learned at all before the anneal");
@@ -76,6 +76,6 @@ test("temp = anneal ends at τ = final, leaves steps before start alone, and res
   assert.ok(Math.abs(midway - learned) > 1e-3 && Math.abs(midway - Math.log(0.05)) > 1e-3, `log_temp ${midway} halfway`);
   await run(split, anneal, { resume: true });
   for (const file of ["weights.bin", "optimizer.bin"]) {
-    assert.ok(readFileSync(join(split, file)).equals(readFileSync(join(whole, file))), `${file} differs after resume`);
+    assert.ok(readFileSync(join(checkpointDirectory(split), file)).equals(readFileSync(join(checkpointDirectory(whole), file))), `${file} differs after resume`);
   }
 });
