@@ -7,8 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { messages } from "../../src/base/messages.js";
 import { checkSpec } from "../../src/check/index.js";
 import { initialWeights } from "../../src/ir/init.js";
+import { lowerToTorch } from "../../src/torch/index.js";
 import { readCheckpoint } from "../../src/train/checkpoint.js";
 import { repoRoot, runMotc } from "../support/cli.js";
 
@@ -69,4 +71,15 @@ test("a model without a train recipe gets model.py and its weights, and says why
   assert.equal(onnxOnly.code, 2);
   assert.equal(onnxOnly.stderr, "motc: error MOT223: --kv-cache applies to --target onnx only\n");
   assert.ok(!existsSync(join(dir, "never")));
+});
+
+test("every code model.py and train.py raise has its text in model.py's MESSAGES, worded as motc's table", () => {
+  const model = checkSpec({ path: tiny, text: readFileSync(tiny, "utf8") }).models[0];
+  const program = lowerToTorch(model, { recipe: model.recipe, spec: tiny, version: "test" });
+  const text = [...program.values()].join("\n");
+  const raised = new Set([...text.matchAll(/MotcError\("(MOT\d{3})"/g)].map((m) => m[1]));
+  const table = new Map([...program.get("model.py")!.matchAll(/^ {4}"(MOT\d{3})": (".*"),$/gm)].map((m) => [m[1], JSON.parse(m[2]) as string]));
+  assert.ok(raised.size >= 25, `only ${raised.size} codes raised`);
+  for (const code of raised) assert.ok(table.has(code), `${code} is raised but not in MESSAGES`);
+  for (const [code, wording] of table) assert.equal(wording, messages[code as keyof typeof messages].text, code);
 });
