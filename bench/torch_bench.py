@@ -7,13 +7,18 @@
       of a given batch so the bench can compare them with onnxruntime's.
   train CONFIG.json                        bench/train.ts: training steps (forward,
       backward, clip_grad_norm_, AdamW) of each {"model", "checkpoint"} in CONFIG's
-      "models", with its "recipe", "warmup" and "steps", on "threads" threads.
+      "models", with its "recipe", "warmup" and "steps", on "threads" threads; a model
+      with a "program" (motc compile --target torch) is also stepped by the PyTorch
+      engine's own update() from its train.py, the two taking turns step by step so
+      that a busy machine slows both alike.
 
 Run with Debian's python and OpenBLAS (the reference BLAS runs ~7 GFLOP/s):
   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 /usr/bin/python3 bench/torch_bench.py ...
 The JSON reports the BLAS libraries mapped into the process after its first product.
 """
 import argparse
+import contextlib
+import importlib.util
 import json
 import os
 import statistics
@@ -80,22 +85,34 @@ def matmul_gflops(n=512, repeats=20):
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def time_training(ir, checkpoint, recipe, warmup_steps, timed_steps):
+def reference_stepper(ir, checkpoint, recipe):
+    """One training step of the PyTorch reference on given ids."""
     model = Model(ir, load_checkpoint(checkpoint))
     optimizer = adamw(model, recipe, recipe["lr"])
-    generator = torch.Generator().manual_seed(0)
-    times, cpu_times = [], []
-    for step in range(warmup_steps + timed_steps):
-        ids = torch.randint(0, ir["vocab"], (recipe["batch"], recipe["context"] + 1), generator=generator)
-        start, cpu_start = time.perf_counter(), time.process_time()
-        train_step(model, optimizer, ids, recipe["clip"])
-        if step >= warmup_steps:
-            times.append(time.perf_counter() - start)
-            cpu_times.append(time.process_time() - cpu_start)
-    step_s = statistics.median(times)
-    # CPU time of all threads: on a shared machine wall time swings with the load, CPU time less.
-    return {"model": ir["name"], "step_ms": step_s * 1000, "cpu_ms": statistics.median(cpu_times) * 1000,
-            "tokens_per_s": recipe["batch"] * recipe["context"] / step_s}
+    return lambda step, ids: train_step(model, optimizer, ids, recipe["clip"])
+
+
+def load_program(program, name):
+    """A generated program's train.py as a module of its own (its `from model import …` sees its own model.py)."""
+    modules = {}
+    for file in ("model", "train"):
+        spec = importlib.util.spec_from_file_location(f"{name}_{file}", os.path.join(program, f"{file}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        if file == "model":
+            sys.modules["model"] = module
+        spec.loader.exec_module(module)
+        modules[file] = module
+    return modules["train"]
+
+
+def engine_stepper(program, name, recipe):
+    """One update of the PyTorch engine: train.py's update() on its model, from initial/."""
+    train = load_program(program, name)
+    world = train.World("cpu")
+    _, _, state = train.read_checkpoint(os.path.join(program, "initial"))
+    model, optimizer = train.build(world, state, recipe, False)
+    return lambda step, ids: train.update(model, optimizer, [(ids[:, :-1], ids[:, 1:])], recipe, step, world, contextlib.nullcontext(), False)
 
 
 def time_train(config_path):
@@ -103,7 +120,29 @@ def time_train(config_path):
         config = json.load(f)
     torch.set_num_threads(config["threads"])
     gflops = matmul_gflops()
-    results = [time_training(job["model"], job["checkpoint"], config["recipe"], config["warmup"], config["steps"]) for job in config["models"]]
+    recipe, warmup, steps = config["recipe"], config["warmup"], config["steps"]
+    steppers = []
+    for job in config["models"]:
+        ir = job["model"]
+        steppers.append(("reference", ir, reference_stepper(ir, job["checkpoint"], recipe)))
+        if job.get("program"):
+            steppers.append(("engine", ir, engine_stepper(job["program"], ir["name"], recipe)))
+    generator = torch.Generator().manual_seed(0)
+    times = {(kind, ir["name"]): ([], []) for kind, ir, _ in steppers}
+    for step in range(1, warmup + steps + 1):
+        for kind, ir, stepper in steppers:  # in turns: a busy moment slows every variant alike
+            ids = torch.randint(0, ir["vocab"], (recipe["batch"], recipe["context"] + 1), generator=generator)
+            start, cpu_start = time.perf_counter(), time.process_time()
+            stepper(step, ids)
+            if step > warmup:
+                times[(kind, ir["name"])][0].append(time.perf_counter() - start)
+                times[(kind, ir["name"])][1].append(time.process_time() - cpu_start)
+    results = []
+    for (kind, name), (wall, cpu) in times.items():
+        step_s = statistics.median(wall)
+        # CPU time of all threads: on a shared machine wall time swings with the load, CPU time less.
+        results.append({"kind": kind, "model": name, "step_ms": step_s * 1000, "cpu_ms": statistics.median(cpu) * 1000,
+                        "tokens_per_s": recipe["batch"] * recipe["context"] / step_s})
     return {"blas": ", ".join(blas_libraries()) or "unknown", "matmul_gflops": gflops, "threads": torch.get_num_threads(),
             "torch": torch.__version__, "results": results}
 

@@ -1,7 +1,7 @@
 // Reading inputs and writing outputs so that nothing is ever half-written: every
 // output goes to a temporary file in the same directory and is renamed into place.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { UserError, describeFsError } from "./errors.js";
 
 export function readText(path: string): string {
@@ -83,10 +83,47 @@ function removeEmptyDirectory(dir: string): void {
   }
 }
 
-/** Cleanup after a failed write: `force` ignores a missing file but not, e.g., ENOTDIR. */
-function removeQuietly(path: string): void {
+/**
+ * Writes a directory of files (paths relative to `dir`) as one: all of them into
+ * DIR.tmp-PID/, which is then renamed to DIR; a DIR already there is moved aside
+ * first and removed after. A reader sees the old directory or the whole new one,
+ * and a failure leaves the old one in place.
+ */
+export function writeDirectoryAtomic(dir: string, files: readonly FileChunks[]): void {
+  const temporary = `${dir}.tmp-${process.pid}`;
+  const aside = `${dir}.old-${process.pid}`;
+  let movedAside = false;
   try {
-    rmSync(path, { force: true });
+    rmSync(temporary, { recursive: true, force: true });
+    for (const file of files) {
+      const path = join(temporary, file.path);
+      mkdirSync(dirname(path), { recursive: true });
+      const fd = openSync(path, "w");
+      try {
+        for (const chunk of file.chunks) {
+          for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done, chunk.byteLength - done);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (existsSync(dir)) {
+      renameSync(dir, aside);
+      movedAside = true;
+    }
+    renameSync(temporary, dir);
+  } catch (error) {
+    removeQuietly(temporary, true);
+    if (movedAside) renameSync(aside, dir);
+    throw new UserError("MOT202", [dir, describeFsError(error)]);
+  }
+  if (movedAside) removeQuietly(aside, true);
+}
+
+/** Cleanup after a failed write: `force` ignores a missing file but not, e.g., ENOTDIR. */
+function removeQuietly(path: string, recursive = false): void {
+  try {
+    rmSync(path, { force: true, recursive });
   } catch {
     // nothing was written there
   }

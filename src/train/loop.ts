@@ -175,8 +175,11 @@ async function setUpOn(run: TrainRun, dataset: Dataset, tf: Tf, backend: string)
   return session;
 }
 
-/** `--data` as a prepared dataset, preparing text into the cache first (with a progress bar) if need be. */
-async function openTrainingData(run: TrainRun): Promise<Dataset> {
+/**
+ * `--data` as a prepared dataset, preparing text into the cache first (with a progress
+ * bar) if need be. Both engines train on what it returns (the torch engine on its dir).
+ */
+export async function openTrainingData(run: Pick<TrainRun, "sources" | "tokenizer" | "model" | "print" | "progress" | "signal">): Promise<Dataset> {
   let progress: PrepareProgress | undefined;
   try {
     return await trainingDataset(run.sources, {

@@ -35,7 +35,7 @@ export function wasmTrainingBytes(model: ModelIR, params: number, batch: number,
   let floats = batch * (d + 2 * d + 2 * model.vocab); // embed, head (as trainingMemory)
   for (const layer of model.sublayers) {
     const rows = layer.kind === "mot" ? Math.ceil(batch / layer.group) * layer.group : batch;
-    floats += rows * sublayerActivationFloats(layer, model, context);
+    floats += rows * sublayerActivationFloats(layer, model, context, rows);
   }
   const activations = 4 * context * floats;
   return 28 * params + 3 * activations + 330 * 2 ** 20;

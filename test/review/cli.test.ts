@@ -81,11 +81,14 @@ test("motc summary: rows, shares and the training-memory formula", () => {
   assert.equal(m.layers[2].params, 16_908_801);
   assert.equal(m.layers[2].paramsShare, Number((16_908_801 / 81_617_668).toFixed(6)));
   assert.equal(m.layers[9].flopsShare, Number((25_731_584 / 36_217_344).toFixed(6)));
-  // Floats kept per token: embed d; attention 6d + 2·heads·T; mot 2d + 2E + (2Ed + 2Ef)/G; head 2d + 2·vocab
+  // Floats kept per token: embed d; attention 6d + 2·heads·T; mot 2d + 2E + (2Ed + 2Ef)/G; head 2d + 2·vocab.
+  // At batch 8 the MoT groups (G = 32) are the batch's 8 rows.
   const d = 256, T = 256;
-  const floats = d + 4 * (6 * d + 2 * 4 * T) + 4 * (2 * d + 2 * 512 + (2 * 512 * d + 2 * 512 * 64) / 32) + 2 * d + 2 * 50257;
+  const floats = d + 4 * (6 * d + 2 * 4 * T) + 4 * (2 * d + 2 * 512 + (2 * 512 * d + 2 * 512 * 64) / 8) + 2 * d + 2 * 50257;
   assert.equal(m.trainingMemory.activationFloatsPerToken, floats);
-  assert.equal(floats, 162_722);
+  assert.equal(floats, 285_602);
+  const fullGroups = JSON.parse(runMotc(["summary", paper, "--model", "mot_paper", "--format", "json", "--batch", "64"]).stdout).models[0];
+  assert.equal(fullGroups.trainingMemory.activationFloatsPerToken, 162_722); // (2Ed + 2Ef)/32
   assert.deepEqual(m.trainingMemory.bytes, {
     weights: 4 * 81_617_668,
     gradients: 4 * 81_617_668,

@@ -2,8 +2,8 @@
 // exist. Each entry names the kind's IR module (arguments, parameters, costs,
 // pictures: ./kind.ts) and, per lowering target, the file that lowers it. The
 // lowering files are imported lazily, when a target loads them all (onnx/layers.ts,
-// tfjs/layers.ts), so `motc check` never loads a lowering; tsc fails when a
-// kind lacks a lowering file or its lowering has the wrong signature.
+// tfjs/layers.ts, torch/layers.ts), so `motc check` never loads a lowering; tsc
+// fails when a kind lacks a lowering file or its lowering has the wrong signature.
 import { attention } from "./attention.js";
 import { ff } from "./ff.js";
 import { glu } from "./glu.js";
@@ -14,14 +14,14 @@ import { mot } from "./mot.js";
 export const SUBLAYER_KINDS = { attention, ff, glu, mot, moe };
 
 export const LOWERINGS = {
-  attention: { onnx: () => import("../../onnx/attention.js"), tfjs: () => import("../../tfjs/attention.js") },
-  ff: { onnx: () => import("../../onnx/ff.js"), tfjs: () => import("../../tfjs/ff.js") },
-  glu: { onnx: () => import("../../onnx/glu.js"), tfjs: () => import("../../tfjs/glu.js") },
-  mot: { onnx: () => import("../../onnx/mot.js"), tfjs: () => import("../../tfjs/mot.js") },
-  moe: { onnx: () => import("../../onnx/moe.js"), tfjs: () => import("../../tfjs/moe.js") },
+  attention: { onnx: () => import("../../onnx/attention.js"), tfjs: () => import("../../tfjs/attention.js"), torch: () => import("../../torch/attention.js") },
+  ff: { onnx: () => import("../../onnx/ff.js"), tfjs: () => import("../../tfjs/ff.js"), torch: () => import("../../torch/ff.js") },
+  glu: { onnx: () => import("../../onnx/glu.js"), tfjs: () => import("../../tfjs/glu.js"), torch: () => import("../../torch/glu.js") },
+  mot: { onnx: () => import("../../onnx/mot.js"), tfjs: () => import("../../tfjs/mot.js"), torch: () => import("../../torch/mot.js") },
+  moe: { onnx: () => import("../../onnx/moe.js"), tfjs: () => import("../../tfjs/moe.js"), torch: () => import("../../torch/moe.js") },
 } satisfies { [K in SublayerKindName]: Record<LoweringTarget, () => Promise<unknown>> };
 
-export type LoweringTarget = "onnx" | "tfjs";
+export type LoweringTarget = "onnx" | "tfjs" | "torch";
 export type SublayerKindName = keyof typeof SUBLAYER_KINDS;
 type LayerOf<D> = D extends SublayerKind<infer L> ? L : never;
 /** A residual sublayer of any kind, as the IR holds it. */

@@ -123,8 +123,11 @@ export interface SublayerKind<L extends SublayerBase> {
   flopsPerToken(layer: L, model: ModelIR): number;
   /** Parameters one token's forward pass reads; absent: all of them. */
   activeParams?(layer: L, params: number, model: ModelIR): number;
-  /** Floats per token the backward pass keeps (ir/memory.ts), including the input and the norm. */
-  activationFloats(layer: L, model: ModelIR, context: number): number;
+  /**
+   * Floats per token the backward pass keeps (ir/memory.ts), including the input and
+   * the norm, in a training step of `batch` rows (MoT's groups form within them).
+   */
+  activationFloats(layer: L, model: ModelIR, context: number, batch: number): number;
   /** Which per-role total its parameters count towards. */
   role: ParamRole;
   picture(layer: L, model: ModelIR): Picture;

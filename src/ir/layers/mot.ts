@@ -74,10 +74,12 @@ export const mot: SublayerKind<MixtureOfTokensLayer> = {
   // (controller logits, mixing and emitting each cost 2·d·E).
   flopsPerToken: (layer, model) => (2 * layer.experts * layer.expertSize * 2 * model.dModel) / layer.group + 6 * model.dModel * layer.experts,
   // Input, norm; logits and mixing weights; per group of G tokens: E mixed tokens,
-  // the expert hidden layer twice, E outputs.
-  activationFloats: (layer, model) => {
+  // the expert hidden layer twice, E outputs. A batch smaller than G is one group of
+  // all its rows, so each of them carries E/B of the mixed tokens, not E/G.
+  activationFloats: (layer, model, _context, batch) => {
     const d = model.dModel;
-    return 2 * d + 2 * layer.experts + (2 * layer.experts * d + 2 * layer.experts * layer.expertSize) / layer.group;
+    const group = Math.min(layer.group, batch);
+    return 2 * d + 2 * layer.experts + (2 * layer.experts * d + 2 * layer.experts * layer.expertSize) / group;
   },
   role: "ffn",
   picture: (layer, model) => {
