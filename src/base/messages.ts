@@ -217,5 +217,26 @@ export function counted(count: number, noun: string): string {
 export function messageLine(where: string, severity: Severity, code: MessageCode, message: string, color = false): string {
   const paint = (sgr: string, s: string) => (color && s ? `\x1b[${sgr}m${s}\x1b[0m` : s);
   const label = severity === "error" ? paint("1;31", "error") : paint("1;33", "warning");
-  return `${paint("1", where)}${label} ${code}: ${message}`;
+  return `${paint("1", printable(where))}${label} ${code}: ${printable(message)}`;
 }
+
+/**
+ * `text` with every character that a terminal would interpret rather than show
+ * replaced by a visible stand-in: C0 controls and DEL by their Unicode control
+ * pictures (ESC → ␛, BEL → ␇, LF → ␊), C1 controls, bidirectional overrides and
+ * line separators by `\u{…}`, and a byte that was not UTF-8 (read losslessly,
+ * src/base/text.ts) by `\xNN`. Messages, paths and echoed source go through it.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16).toUpperCase()}`;
+    return `\\u{${code.toString(16)}}`;
+  });
+}
+
+// C0, DEL, C1; U+061C, U+200E–F, U+202A–E, U+2066–9: bidirectional marks, embeddings, overrides, isolates;
+// U+2028–9: line and paragraph separators; a lone U+DC80–U+DCFF: an escaped byte.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|(?<![\ud800-\udbff])[\udc80-\udcff]/g;

@@ -1,6 +1,7 @@
 // Loading a spec for a command: read, parse, check, print diagnostics, pick a model.
 import { checkSpec, type CheckResult } from "../check/index.js";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../syntax/diagnostics.js";
+import { LineIndex } from "../syntax/lines.js";
 import type { ModelIR } from "../ir/model.js";
 import { UserError } from "../base/errors.js";
 import { counted } from "../base/messages.js";
@@ -22,11 +23,11 @@ export function specErrors(path: string, result: Pick<CheckResult, "diagnostics"
 }
 
 export function printDiagnostics(result: Pick<CheckResult, "diagnostics">, text: string): void {
+  if (result.diagnostics.length === 0) return;
   const color = useColor();
-  for (const d of sortDiagnostics(result.diagnostics)) {
-    const source = d.span ? { path: d.span.file, text } : undefined;
-    process.stderr.write(formatDiagnostic(d, source, color) + "\n");
-  }
+  const lines = new LineIndex(text);
+  const rendered = sortDiagnostics(result.diagnostics).map((d) => formatDiagnostic(d, lines, color) + "\n");
+  process.stderr.write(rendered.join(""));
 }
 
 /** The model named `name`, or the file's first model when no name is given. */
