@@ -71,8 +71,24 @@ export function evaluate(expr: Expr, context: EvalContext): Value {
   }
 }
 
+/**
+ * `a + b - c …` nests to the left as deep as the chain is long (a flat sum of
+ * 5,000 terms is 5,000 deep), so the left spine is walked in a loop, not by
+ * recursion: the innermost operand first, then each operator outwards, in the
+ * order (and with the diagnostics) a recursive evaluation would give.
+ */
 function binary(expr: Extract<Expr, { kind: "binary" }>, context: EvalContext): Value {
-  const left = numberOperand(evaluate(expr.left, context), expr.left.span, expr.op, context);
+  const spine: Extract<Expr, { kind: "binary" }>[] = [];
+  let innermost: Expr = expr;
+  for (; innermost.kind === "binary"; innermost = innermost.left) spine.push(innermost);
+  let value = evaluate(innermost, context);
+  for (let i = spine.length - 1; i >= 0; i--) value = combine(spine[i], value, context);
+  return value;
+}
+
+/** One operator applied to its evaluated left operand and its right operand. */
+function combine(expr: Extract<Expr, { kind: "binary" }>, leftValue: Value, context: EvalContext): Value {
+  const left = numberOperand(leftValue, expr.left.span, expr.op, context);
   const right = numberOperand(evaluate(expr.right, context), expr.right.span, expr.op, context);
   if (!left || !right) return ERROR;
   let value: number;
