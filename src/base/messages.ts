@@ -76,6 +76,7 @@ export const messages = {
   MOT046: { severity: "error", text: "replace has no effect: model '{0}' lists its own layers" },
   MOT047: { severity: "error", text: "{0} applies only with {1}" },
   MOT048: { severity: "error", text: "each expert would take ceil(capacity * group / experts) = {0} rows of a group of {1}" },
+  MOT049: { severity: "error", text: "{0} must be at least {1}, got {2}" },
 
   // What follows the diagnostics of a spec that has errors
   MOT099: { severity: "error", text: "{0} has {1}" },

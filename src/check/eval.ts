@@ -17,7 +17,7 @@ type NumberValue = Extract<Value, { kind: "number" }>;
 
 /** Each callable's arguments, read with their defaults and ranges. */
 const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Record<string, number | undefined> }> = {
-  learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true }) }) },
+  learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true, temperature: true }) }) },
   // `init = normal(std = 0.02)` / `init = fan_in(scale = 1)` (SEMANTICS.md, "Initialisation").
   normal: { args: ["std"], read: (r) => ({ std: r.number("std", 0.02, { nonNegative: true }) }) },
   fan_in: { args: ["scale"], read: (r) => ({ scale: r.number("scale", 1, { positive: true }) }) },
@@ -26,7 +26,7 @@ const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Reco
   // `temp = anneal(final = 0.05, start = 80%)`: the recipe checks `start` against `steps` (recipe.ts).
   anneal: {
     args: ["final", "start"],
-    read: (r) => ({ final: r.number("final", 0.05, { positive: true }), start: r.number("start", 0.8, { nonNegative: true }) }),
+    read: (r) => ({ final: r.number("final", 0.05, { positive: true, temperature: true }), start: r.number("start", 0.8, { nonNegative: true }) }),
   },
   adamw: {
     args: ["beta1", "beta2", "eps", "weight_decay"],
