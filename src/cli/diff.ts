@@ -12,8 +12,9 @@ import { diffJson, diffMarkdown, diffText, type DiffLabels } from "../review/dif
 import { diffModels, pairModels } from "../review/diff.js";
 import { hasErrors } from "../syntax/diagnostics.js";
 import { UserError } from "../base/errors.js";
-import { readText, writeFileAtomic } from "../base/files.js";
-import { printDiagnostics, selectModel, specErrors } from "./spec.js";
+import { writeFileAtomic } from "../base/files.js";
+import { MAX_SPEC_BYTES } from "../check/limits.js";
+import { printDiagnostics, readSpecText, selectModel, specErrors } from "./spec.js";
 
 type DiffFormat = "text" | "markdown" | "json" | "html";
 
@@ -96,9 +97,9 @@ function pickModels(left: Side, right: Side, options: DiffOptions): [ModelIR | n
  * message that says which of the two is missing.
  */
 function readSide(arg: string): string {
-  if (existsSync(arg)) return readText(arg);
+  if (existsSync(arg)) return readSpecText(arg);
   const colon = arg.indexOf(":");
-  if (colon <= 0) return readText(arg); // reports "no such file"
+  if (colon <= 0) return readSpecText(arg); // reports "no such file"
   const rev = arg.slice(0, colon);
   const path = arg.slice(colon + 1);
   const git = (args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 << 20 });
@@ -112,9 +113,13 @@ function readSide(arg: string): string {
   } catch {
     throw new UserError("MOT233", [arg, rev]);
   }
+  let size: number;
   try {
-    return git(["show", `${rev}:${path}`]);
+    size = Number(git(["cat-file", "-s", `${rev}:${path}`]));
   } catch {
     throw new UserError("MOT234", [arg, path, rev]);
   }
+  // The same limit as a file's, checked before the blob is read.
+  if (size > MAX_SPEC_BYTES) throw new UserError("MOT205", [arg, `${size.toLocaleString("en-US")} bytes`, "a spec", `${MAX_SPEC_BYTES.toLocaleString("en-US")} bytes`]);
+  return git(["show", `${rev}:${path}`]);
 }
