@@ -10,8 +10,9 @@ import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 import { NO_MIX_MODES, type NoMixMode } from "../ir/nomix.js";
 import { UserError } from "../base/errors.js";
-import { readText, writeFilesAtomic } from "../base/files.js";
-import { loadSpec, selectModel } from "./spec.js";
+import { writeFilesAtomicAsync, type FileChunks } from "../base/files.js";
+import { guardWrites } from "./signals.js";
+import { loadSpec, readSpecText, selectModel } from "./spec.js";
 
 interface CompileFlags {
   model?: string;
@@ -63,11 +64,11 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const path = join(flags.out, `${model.name}.onnx`);
   const externalLocation = `${model.name}.onnx.data`;
   const files = lowerToOnnxFiles(model, weights, {
-    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readText(file), externalLocation, noMix: noMixMode(flags.mix),
+    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readSpecText(file), externalLocation, noMix: noMixMode(flags.mix),
   });
   const writes = [{ path, chunks: files.model }];
   if (files.external) writes.unshift({ path: join(flags.out, externalLocation), chunks: files.external.chunks });
-  writeFilesAtomic(writes);
+  await writeOutputs(writes);
 
   const bytes = writes.reduce((sum, w) => sum + w.chunks.reduce((s, c) => s + c.byteLength, 0), 0);
   const external = files.external ? ` (weights in ${externalLocation})` : "";
@@ -79,15 +80,20 @@ async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: 
   if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
   const { tfjsArtifact } = await import("../tfjs/artifact.js");
   const { version } = await import("../base/version.js");
-  const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
+  const artifact = tfjsArtifact(model, weights, readSpecText(file), `motc ${version}`);
   const dir = join(flags.out, `${model.name}.tfjs`);
   const encoder = new TextEncoder();
-  writeFilesAtomic([
+  await writeOutputs([
     { path: join(dir, "weights.bin"), chunks: artifact.weightsBin },
     { path: join(dir, "model.json"), chunks: [encoder.encode(artifact.modelJson)] },
   ]);
   const bytes = artifact.weightsBin.reduce((sum, c) => sum + c.byteLength, 0);
   process.stdout.write(`${dir}/  ${formatBytes(bytes)}  ${params.toLocaleString("en-US")} params (tfjs training graph)\n`);
+}
+
+/** Hundreds of MB, written so that Ctrl-C, SIGTERM or SIGHUP meanwhile leaves no temporary behind. */
+function writeOutputs(writes: FileChunks[]): Promise<void> {
+  return guardWrites(writes.map((w) => w.path).join(" and "), () => writeFilesAtomicAsync(writes));
 }
 
 async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number): Promise<Weights> {
