@@ -144,6 +144,7 @@ export const messages = {
   MOT423: { severity: "error", text: "{0}: this model has no KV cache inputs; compile it with --kv-cache" },
   MOT424: { severity: "error", text: "{0}: onnxruntime failed: {1}" },
   MOT425: { severity: "error", text: "{0}: the model names no tokenizer (no motc.tokenizer metadata); give token ids with --ids" },
+  MOT426: { severity: "error", text: "{0}: not a model compiled by motc (it has no motc.* metadata); generate runs the output of 'motc compile --kv-cache'" },
   MOT430: { severity: "error", text: "--ids is not valid JSON: {0}" },
   MOT431: { severity: "error", text: "--ids must be a non-empty JSON array of token ids, or an array of such arrays" },
   MOT432: { severity: "error", text: "--ids mixes ids and arrays: give one array of ids, or an array of arrays" },

@@ -11,6 +11,7 @@ import { parameterTable, paramCount } from "../ir/params.js";
 import { NO_MIX_MODES, type NoMixMode } from "../ir/nomix.js";
 import { UserError } from "../base/errors.js";
 import { writeFilesAtomicAsync, type FileChunks } from "../base/files.js";
+import { outputPath } from "./numbers.js";
 import { guardWrites } from "./signals.js";
 import { loadSpec, readSpecText, selectModel } from "./spec.js";
 
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .description("compile a model to an ONNX inference graph (DIR/NAME.onnx)")
     .argument("<file>", "a .mot spec")
     .option("-m, --model <name>", "which model of the file (default: the first)")
-    .option("--out <dir>", "output directory", "out")
+    .option("--out <dir>", "output directory", outputPath, "out")
     .option("--weights <dir>", "a checkpoint directory from 'motc train' (default: seeded initial weights)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
     .addOption(new Option("--target <target>", "onnx: the inference graph; tfjs: the training graph as a TensorFlow.js artifact").choices(["onnx", "tfjs"]).default("onnx"))

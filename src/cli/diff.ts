@@ -15,6 +15,7 @@ import { UserError } from "../base/errors.js";
 import { writeFileAtomic } from "../base/files.js";
 import { MAX_SPEC_BYTES } from "../check/limits.js";
 import { printDiagnostics, readSpecText, selectModel, specErrors } from "./spec.js";
+import { outputPath } from "./numbers.js";
 
 type DiffFormat = "text" | "markdown" | "json" | "html";
 
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .option("-m, --model <name>", "compare only this model (same name on both sides)")
     .option("--models <x:y>", "compare model X of A with model Y of B (or of A when B is left out)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "markdown", "json", "html"]).default("text"))
-    .option("-o, --output <file>", "write to this file (atomically) instead of stdout")
+    .option("-o, --output <file>", "write to this file (atomically) instead of stdout", outputPath)
     .action((a: string, b: string | undefined, options: DiffOptions) => {
       try {
         process.exitCode = runDiff(a, b, options) ? 0 : 1;

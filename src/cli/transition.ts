@@ -9,7 +9,7 @@ import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
 import { UserError } from "../base/errors.js";
 import { writeFilesAtomic } from "../base/files.js";
-import { positiveInteger, positiveNumber } from "./numbers.js";
+import { positiveInteger, positiveNumber, outputPath } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
 interface TransitionFlags {
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "the MoT model (default: the file's first)")
     .requiredOption("--weights <dir>", "its trained checkpoint (e.g. out/NAME.train)")
-    .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)")
+    .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)", outputPath)
     .option("--topk <k>", "experts per token (default 1)", positiveInteger)
     .option("--capacity <c>", "training capacity factor of each expert (default 1.25)", positiveNumber)
     .action(async (file: string, flags: TransitionFlags) => {
