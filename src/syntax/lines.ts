@@ -4,10 +4,7 @@
 // blank-line and same-line tests, MOT044's position), asks here, so the caret
 // always lands on the line the lexer meant.
 
-/** One line break: CR LF, or a lone CR, or a lone LF. */
-export const LINE_BREAK = /\r\n|\r(?!\n)|\n/;
-
-/** Two line breaks with only blanks between them: an empty line. */
+/** Two line breaks (CR LF, a lone CR or a lone LF) with only blanks between them: an empty line. */
 const BLANK_LINE = /(?:\r\n|\r(?!\n)|\n)[ \t\uFEFF]*(?:\r\n|\r(?!\n)|\n)/;
 
 export function isLineBreak(char: string | undefined): boolean {
@@ -36,10 +33,6 @@ export class LineIndex {
         this.starts.push(i + 1);
       }
     }
-  }
-
-  get lineCount(): number {
-    return this.starts.length;
   }
 
   /** The text of 1-based `line`, without its line break; "" past the end. */
