@@ -61,26 +61,31 @@ export function loadOrt(): Promise<Ort> {
 }
 
 /**
- * Above this many nodes a graph is optimised at onnxruntime's "basic" level
- * (constant folding, redundant nodes) instead of "all": the fusions of the
- * higher levels cost more to find than a deep, narrow graph gains from them
- * (1,000 sublayers, ~35,000 nodes: "all" 22 s to open, "basic" 8 s, no
- * optimisation 4 s, on the 2-core development machine).
+ * A graph of more nodes than this is optimised at onnxruntime's "basic" level
+ * (constant folding, redundant nodes) rather than "all": the fusions cost more
+ * to find than a deep, narrow graph gains from them. Opening 1,000 sublayers
+ * (~22,000 nodes) took, in CPU seconds: "all" 7.1, "basic" 4.1, none 1.7.
  */
 export const LARGE_GRAPH_NODES = 20_000;
 /**
- * Above this many nodes opening takes minutes whatever motc does — onnxruntime's
- * own setup grows faster than the node count (a bare chain of 60,000 nodes
- * takes 21 s, 15,000 3 s) — so `run` and `generate` say so before they start.
+ * A graph of more nodes than this is not optimised at all, and `run` and
+ * `generate` say first that opening it takes minutes: onnxruntime's own setup
+ * grows faster than the node count (a bare chain of 15,000 nodes takes 3 s,
+ * 60,000 21 s). 9,998 sublayers (~220,000 nodes): "basic" 180 s, none 83 s.
  */
 export const SLOW_GRAPH_NODES = 100_000;
+
+/** onnxruntime's graph optimisation level for a graph of `nodes` nodes. */
+export function optimizationLevel(nodes: number): "all" | "basic" | "disabled" {
+  return nodes > SLOW_GRAPH_NODES ? "disabled" : nodes > LARGE_GRAPH_NODES ? "basic" : "all";
+}
 
 /** Session options shared by every provider: quiet, all cores, no spinning; `nodes` picks the optimisation level. */
 export function sessionOptions(provider: ProviderName, threads?: number, nodes = 0): InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     logSeverityLevel: process.env.MOTC_DEBUG ? 2 : 4,
-    graphOptimizationLevel: nodes > LARGE_GRAPH_NODES ? "basic" : "all",
+    graphOptimizationLevel: optimizationLevel(nodes),
     executionMode: "sequential",
     intraOpNumThreads: threads ?? availableParallelism(),
     interOpNumThreads: 1,
