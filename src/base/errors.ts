@@ -2,7 +2,7 @@
 // code of the message table (src/base/messages.ts); only the CLI
 // (src/cli/main.ts) catches it, prints it and exits with its code, so no
 // library code ever calls process.exit.
-import { exitCodeOf, formatMessage, messageLine, type FailureCode, type MessageArgument } from "./messages.js";
+import { exitCodeOf, formatMessage, messageLine, printable, type FailureCode, type MessageArgument } from "./messages.js";
 
 export interface UserErrorOptions {
   /** The exit status, when a command's convention differs from the table's (diff(1): trouble is 2). */
@@ -33,7 +33,7 @@ export class UserError extends Error {
  */
 export function formatUserError(error: UserError, color = false): string {
   const line = messageLine("motc: ", "error", error.code, error.message, color);
-  return error.hint ? `${line}\n  hint: ${error.hint}` : line;
+  return error.hint ? `${line}\n  hint: ${printable(error.hint)}` : line;
 }
 
 /** A Node file-system error in words ("no such file or directory"), for messages. */

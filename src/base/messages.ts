@@ -78,6 +78,7 @@ export const messages = {
   MOT046: { severity: "error", text: "replace has no effect: model '{0}' lists its own layers" },
   MOT047: { severity: "error", text: "{0} applies only with {1}" },
   MOT048: { severity: "error", text: "each expert would take ceil(capacity * group / experts) = {0} rows of a group of {1}" },
+  MOT049: { severity: "error", text: "{0} must be at least {1}, got {2}" },
 
   // What follows the diagnostics of a spec that has errors
   MOT099: { severity: "error", text: "{0} has {1}" },
@@ -91,6 +92,9 @@ export const messages = {
   MOT201: { severity: "error", text: "cannot read {0}: {1}" },
   MOT202: { severity: "error", text: "cannot write {0}: {1}" },
   MOT203: { severity: "error", text: "{0} already exists: remove it or choose another --out" },
+  MOT204: { severity: "error", text: "{0} is {1}, not a regular file" },
+  MOT205: { severity: "error", text: "{0} is {1}: {2} may be at most {3}" },
+  MOT206: { severity: "error", text: "interrupted by {0}: {1} not written", exit: 130 },
   MOT210: { severity: "error", text: "unknown option '{0}'", exit: 2 },
   MOT211: { severity: "error", text: "missing required argument '{0}'", exit: 2 },
   MOT212: { severity: "error", text: "option '{0}' needs a value", exit: 2 },
@@ -149,6 +153,7 @@ export const messages = {
   MOT423: { severity: "error", text: "{0}: this model has no KV cache inputs; compile it with --kv-cache" },
   MOT424: { severity: "error", text: "{0}: onnxruntime failed: {1}" },
   MOT425: { severity: "error", text: "{0}: the model names no tokenizer (no motc.tokenizer metadata); give token ids with --ids" },
+  MOT426: { severity: "error", text: "{0}: not a model compiled by motc (it has no motc.* metadata); generate runs the output of 'motc compile --kv-cache'" },
   MOT430: { severity: "error", text: "--ids is not valid JSON: {0}" },
   MOT431: { severity: "error", text: "--ids must be a non-empty JSON array of token ids, or an array of such arrays" },
   MOT432: { severity: "error", text: "--ids mixes ids and arrays: give one array of ids, or an array of arrays" },
@@ -269,5 +274,26 @@ export function counted(count: number, noun: string): string {
 export function messageLine(where: string, severity: Severity, code: MessageCode, message: string, color = false): string {
   const paint = (sgr: string, s: string) => (color && s ? `\x1b[${sgr}m${s}\x1b[0m` : s);
   const label = severity === "error" ? paint("1;31", "error") : paint("1;33", "warning");
-  return `${paint("1", where)}${label} ${code}: ${message}`;
+  return `${paint("1", printable(where))}${label} ${code}: ${printable(message)}`;
 }
+
+/**
+ * `text` with every character that a terminal would interpret rather than show
+ * replaced by a visible stand-in: C0 controls and DEL by their Unicode control
+ * pictures (ESC → ␛, BEL → ␇, LF → ␊), C1 controls, bidirectional overrides and
+ * line separators by `\u{…}`, and a byte that was not UTF-8 (read losslessly,
+ * src/base/text.ts) by `\xNN`. Messages, paths and echoed source go through it.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return "\u2421";
+    if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16).toUpperCase()}`;
+    return `\\u{${code.toString(16)}}`;
+  });
+}
+
+// C0, DEL, C1; U+061C, U+200E–F, U+202A–E, U+2066–9: bidirectional marks, embeddings, overrides, isolates;
+// U+2028–9: line and paragraph separators; a lone U+DC80–U+DCFF: an escaped byte.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|(?<![\ud800-\udbff])[\udc80-\udcff]/g;

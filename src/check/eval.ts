@@ -17,7 +17,7 @@ type NumberValue = Extract<Value, { kind: "number" }>;
 
 /** Each callable's arguments, read with their defaults and ranges. */
 const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Record<string, number | undefined> }> = {
-  learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true }) }) },
+  learnable: { args: ["init"], read: (r) => ({ init: r.number("init", 1, { positive: true, temperature: true }) }) },
   // `init = normal(std = 0.02)` / `init = fan_in(scale = 1)` (SEMANTICS.md, "Initialisation").
   normal: { args: ["std"], read: (r) => ({ std: r.number("std", 0.02, { nonNegative: true }) }) },
   fan_in: { args: ["scale"], read: (r) => ({ scale: r.number("scale", 1, { positive: true }) }) },
@@ -26,7 +26,7 @@ const CALLS: Record<string, { args: readonly string[]; read: (r: Reader) => Reco
   // `temp = anneal(final = 0.05, start = 80%)`: the recipe checks `start` against `steps` (recipe.ts).
   anneal: {
     args: ["final", "start"],
-    read: (r) => ({ final: r.number("final", 0.05, { positive: true }), start: r.number("start", 0.8, { nonNegative: true }) }),
+    read: (r) => ({ final: r.number("final", 0.05, { positive: true, temperature: true }), start: r.number("start", 0.8, { nonNegative: true }) }),
   },
   adamw: {
     args: ["beta1", "beta2", "eps", "weight_decay"],
@@ -71,8 +71,24 @@ export function evaluate(expr: Expr, context: EvalContext): Value {
   }
 }
 
+/**
+ * `a + b - c …` nests to the left as deep as the chain is long (a flat sum of
+ * 5,000 terms is 5,000 deep), so the left spine is walked in a loop, not by
+ * recursion: the innermost operand first, then each operator outwards, in the
+ * order (and with the diagnostics) a recursive evaluation would give.
+ */
 function binary(expr: Extract<Expr, { kind: "binary" }>, context: EvalContext): Value {
-  const left = numberOperand(evaluate(expr.left, context), expr.left.span, expr.op, context);
+  const spine: Extract<Expr, { kind: "binary" }>[] = [];
+  let innermost: Expr = expr;
+  for (; innermost.kind === "binary"; innermost = innermost.left) spine.push(innermost);
+  let value = evaluate(innermost, context);
+  for (let i = spine.length - 1; i >= 0; i--) value = combine(spine[i], value, context);
+  return value;
+}
+
+/** One operator applied to its evaluated left operand and its right operand. */
+function combine(expr: Extract<Expr, { kind: "binary" }>, leftValue: Value, context: EvalContext): Value {
+  const left = numberOperand(leftValue, expr.left.span, expr.op, context);
   const right = numberOperand(evaluate(expr.right, context), expr.right.span, expr.op, context);
   if (!left || !right) return ERROR;
   let value: number;

@@ -4,6 +4,7 @@
 import type { ModelIR } from "../ir/model.js";
 import type { SpecFile } from "../syntax/ast.js";
 import { diagnostic, hasErrors, type Diagnostic } from "../syntax/diagnostics.js";
+import { LineIndex } from "../syntax/lines.js";
 import { parseSpec } from "../syntax/parse.js";
 import type { SourceFile, Span } from "../syntax/span.js";
 import { Elaborator } from "./elaborate.js";
@@ -72,12 +73,7 @@ function deepestPoint(source: SourceFile): Span {
       depth = Math.max(0, depth - 1);
     }
   }
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < at; i++) {
-    if (text[i] === "\n") [line, lineStart] = [line + 1, i + 1];
-  }
-  return { file: source.path, line, col: at - lineStart + 1, offset: at, length: 1 };
+  return { file: source.path, ...new LineIndex(text).position(at), offset: at, length: 1 };
 }
 
 function isStackOverflow(error: unknown): boolean {

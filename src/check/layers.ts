@@ -181,7 +181,7 @@ function temperature(r: Reader, context: EvalContext): Temperature | undefined {
   if (!field) return { kind: "fixed", value: 1 };
   const value = field.value;
   if (value.kind === "number") {
-    const fixed = r.number("temp", undefined, positive);
+    const fixed = r.number("temp", undefined, { positive: true, temperature: true });
     return fixed === undefined ? undefined : { kind: "fixed", value: fixed };
   }
   if (value.kind === "word" && value.word === "learnable") return { kind: "learnable", init: callDefaults("learnable", context, field.span)!.init };

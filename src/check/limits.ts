@@ -8,6 +8,13 @@ import type { LayerCall } from "../syntax/ast.js";
 import type { Span } from "../syntax/span.js";
 import type { Reporter } from "./report.js";
 
+/**
+ * Bytes of one spec file, refused before it is read. Real specs are a few kB
+ * (a 10,000-sublayer model spelled out is ~1 MB); the parser holds about 2 kB
+ * per token, so a megabyte of the densest input (`1+1+…`) takes ~8 s and
+ * ~1.2 GB to check, and much more would exhaust V8's heap.
+ */
+export const MAX_SPEC_BYTES = 2 ** 20;
 /** Elements of one parameter tensor (a Float32Array of 8 GiB). */
 export const MAX_TENSOR_ELEMENTS = 2 ** 31;
 /** Parameters of a whole model (400 GB of float32). */

@@ -26,7 +26,20 @@ export interface Range {
   nonNegative?: boolean;
   /** Must lie in [min, max] or [min, max) (MOT041). */
   between?: { min: number; max: number; maxExclusive?: boolean };
+  /** A temperature τ: at least MIN_TEMPERATURE (MOT049). */
+  temperature?: boolean;
 }
+
+/**
+ * The smallest temperature τ a spec may give (a fixed `temp`, `learnable(init)`,
+ * `anneal(final)`). float32's smallest normal is ~1.2e-38, but the binding limit
+ * is the arithmetic around τ: logits / τ must stay finite, and training squares
+ * gradients that scale with 1 / τ (AdamW's second moment, finite below ~3.4e38).
+ * At 1e-6, 1 / τ² = 1e12 leaves that headroom many times over, and the mixing is
+ * already a hard argmax for any logit gap above 1e-4 (weight e^-100), so a smaller
+ * τ changes nothing but the risk of NaN; `--no-mix=hard` compiles the τ → 0 limit.
+ */
+export const MIN_TEMPERATURE = 1e-6;
 
 export class Reader {
   failed = false;
@@ -136,6 +149,9 @@ export class Reader {
   private inRange(name: string, value: number, span: Span, range: Range): number | undefined {
     if (range.positive && !(value > 0)) return this.fail("MOT025", [name, value], span);
     if (range.nonNegative && !(value >= 0)) return this.fail("MOT043", [name, value], span);
+    if (range.temperature && !(value >= MIN_TEMPERATURE)) {
+      return this.fail("MOT049", [name, MIN_TEMPERATURE.toExponential(), value], span, "a smaller τ overflows float32 in logits / τ and in training; compile with --no-mix=hard for the τ → 0 limit");
+    }
     const between = range.between;
     if (between && !(value >= between.min && (between.maxExclusive ? value < between.max : value <= between.max))) {
       const max = between.maxExclusive ? `${between.max} (exclusive)` : String(between.max);

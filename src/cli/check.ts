@@ -1,9 +1,10 @@
 // motc check FILE... — diagnostics, or silence; exit 0 when every file is clean.
+// Every file is checked: one that cannot be read is reported on its own line
+// and the rest are still checked.
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { readText } from "../base/files.js";
-import { printDiagnostics } from "./spec.js";
+import { forEachFile, printDiagnostics, readSpecText } from "./spec.js";
 
 export function register(program: Command): void {
   program
@@ -11,13 +12,12 @@ export function register(program: Command): void {
     .description("parse and check specs; print diagnostics (exit 1 on errors)")
     .argument("<files...>", ".mot files")
     .action((files: string[]) => {
-      let failed = false;
-      for (const path of files) {
-        const text = readText(path);
+      const failed = forEachFile(files, (path) => {
+        const text = readSpecText(path);
         const result = checkSpec({ path, text });
         printDiagnostics(result, text);
-        failed ||= hasErrors(result.diagnostics);
-      }
+        return !hasErrors(result.diagnostics);
+      });
       if (failed) process.exitCode = 1;
     });
 }

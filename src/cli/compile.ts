@@ -11,8 +11,10 @@ import type { ModelIR } from "../ir/model.js";
 import { parameterTable, paramCount } from "../ir/params.js";
 import { NO_MIX_MODES, type NoMixMode } from "../ir/nomix.js";
 import { UserError } from "../base/errors.js";
-import { readText, writeFilesAtomic } from "../base/files.js";
-import { loadSpec, selectModel } from "./spec.js";
+import { writeFilesAtomicAsync, type FileChunks } from "../base/files.js";
+import { outputPath } from "./numbers.js";
+import { guardWrites } from "./signals.js";
+import { loadSpec, readSpecText, selectModel } from "./spec.js";
 
 interface CompileFlags {
   model?: string;
@@ -34,7 +36,7 @@ export function register(program: Command): void {
     .description("compile a model to an ONNX inference graph (DIR/NAME.onnx)")
     .argument("<file>", "a .mot spec")
     .option("-m, --model <name>", "which model of the file (default: the first)")
-    .option("--out <dir>", "output directory", "out")
+    .option("--out <dir>", "output directory", outputPath, "out")
     .option("--weights <dir>", "a checkpoint, or a run directory of 'motc train' (its latest checkpoint) (default: seeded initial weights)")
     .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")
     .option("--seed <n>", "seed of the initial weights (default: the recipe's seed, else 0)")
@@ -72,11 +74,11 @@ async function compileCommand(file: string, flags: CompileFlags): Promise<void> 
   const path = join(flags.out, `${model.name}.onnx`);
   const externalLocation = `${model.name}.onnx.data`;
   const files = lowerToOnnxFiles(model, weights, {
-    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readText(file), externalLocation, noMix: noMixMode(flags.mix),
+    opset, kvCache: flags.kvCache, fp16: flags.fp16, specText: readSpecText(file), externalLocation, noMix: noMixMode(flags.mix),
   });
   const writes = [{ path, chunks: files.model }];
   if (files.external) writes.unshift({ path: join(flags.out, externalLocation), chunks: files.external.chunks });
-  writeFilesAtomic(writes);
+  await writeOutputs(writes);
 
   const bytes = writes.reduce((sum, w) => sum + w.chunks.reduce((s, c) => s + c.byteLength, 0), 0);
   const external = files.external ? ` (weights in ${externalLocation})` : "";
@@ -87,10 +89,10 @@ async function writeTfjs(model: ModelIR, weights: Weights, file: string, flags: 
   refuseOnnxFlags(flags);
   const { tfjsArtifact } = await import("../tfjs/artifact.js");
   const { version } = await import("../base/version.js");
-  const artifact = tfjsArtifact(model, weights, readText(file), `motc ${version}`);
+  const artifact = tfjsArtifact(model, weights, readSpecText(file), `motc ${version}`);
   const dir = join(flags.out, `${model.name}.tfjs`);
   const encoder = new TextEncoder();
-  writeFilesAtomic([
+  await writeOutputs([
     { path: join(dir, "weights.bin"), chunks: artifact.weightsBin },
     { path: join(dir, "model.json"), chunks: [encoder.encode(artifact.modelJson)] },
   ]);
@@ -114,6 +116,11 @@ async function writeTorch(model: ModelIR, weights: Weights, file: string, flags:
 function refuseOnnxFlags(flags: CompileFlags): void {
   const onnxOnly = [flags.kvCache && "--kv-cache", flags.fp16 && "--fp16", flags.mix !== true && "--no-mix"].filter(Boolean);
   if (onnxOnly.length > 0) throw new UserError("MOT223", [onnxOnly.join(", ")]);
+}
+
+/** Hundreds of MB, written so that Ctrl-C, SIGTERM or SIGHUP meanwhile leaves no temporary behind. */
+function writeOutputs(writes: FileChunks[]): Promise<void> {
+  return guardWrites(writes.map((w) => w.path).join(" and "), () => writeFilesAtomicAsync(writes));
 }
 
 async function loadWeights(model: ModelIR, checkpoint: string | undefined, seed: number, force: boolean): Promise<Weights> {

@@ -12,8 +12,10 @@ import { diffJson, diffMarkdown, diffText, type DiffLabels } from "../review/dif
 import { diffModels, pairModels } from "../review/diff.js";
 import { hasErrors } from "../syntax/diagnostics.js";
 import { UserError } from "../base/errors.js";
-import { readText, writeFileAtomic } from "../base/files.js";
-import { printDiagnostics, selectModel, specErrors } from "./spec.js";
+import { writeFileAtomic } from "../base/files.js";
+import { MAX_SPEC_BYTES } from "../check/limits.js";
+import { printDiagnostics, readSpecText, selectModel, specErrors } from "./spec.js";
+import { outputPath } from "./numbers.js";
 
 type DiffFormat = "text" | "markdown" | "json" | "html";
 
@@ -33,7 +35,7 @@ export function register(program: Command): void {
     .option("-m, --model <name>", "compare only this model (same name on both sides)")
     .option("--models <x:y>", "compare model X of A with model Y of B (or of A when B is left out)")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "markdown", "json", "html"]).default("text"))
-    .option("-o, --output <file>", "write to this file (atomically) instead of stdout")
+    .option("-o, --output <file>", "write to this file (atomically) instead of stdout", outputPath)
     .action((a: string, b: string | undefined, options: DiffOptions) => {
       try {
         process.exitCode = runDiff(a, b, options) ? 0 : 1;
@@ -96,9 +98,9 @@ function pickModels(left: Side, right: Side, options: DiffOptions): [ModelIR | n
  * message that says which of the two is missing.
  */
 function readSide(arg: string): string {
-  if (existsSync(arg)) return readText(arg);
+  if (existsSync(arg)) return readSpecText(arg);
   const colon = arg.indexOf(":");
-  if (colon <= 0) return readText(arg); // reports "no such file"
+  if (colon <= 0) return readSpecText(arg); // reports "no such file"
   const rev = arg.slice(0, colon);
   const path = arg.slice(colon + 1);
   const git = (args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 << 20 });
@@ -112,9 +114,13 @@ function readSide(arg: string): string {
   } catch {
     throw new UserError("MOT233", [arg, rev]);
   }
+  let size: number;
   try {
-    return git(["show", `${rev}:${path}`]);
+    size = Number(git(["cat-file", "-s", `${rev}:${path}`]));
   } catch {
     throw new UserError("MOT234", [arg, path, rev]);
   }
+  // The same limit as a file's, checked before the blob is read.
+  if (size > MAX_SPEC_BYTES) throw new UserError("MOT205", [arg, `${size.toLocaleString("en-US")} bytes`, "a spec", `${MAX_SPEC_BYTES.toLocaleString("en-US")} bytes`]);
+  return git(["show", `${rev}:${path}`]);
 }

@@ -6,8 +6,7 @@ import { checkSpec } from "../check/index.js";
 import { describeModel } from "../review/describe.js";
 import { explainJson, explainText } from "../review/explain.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { readText } from "../base/files.js";
-import { loadSpec, selectModel } from "./spec.js";
+import { loadSpec, readSpecText, selectModel } from "./spec.js";
 
 interface ExplainOptions {
   model?: string;
@@ -41,7 +40,7 @@ export function register(program: Command): void {
  * shown as written (its diff is then a plain text diff) instead of failing.
  */
 function textconv(file: string): string {
-  const text = readText(file);
+  const text = readSpecText(file);
   const result = checkSpec({ path: file, text });
   if (hasErrors(result.diagnostics)) {
     return `# motc explain: this spec has errors (run motc check); shown as written\n${text}`;

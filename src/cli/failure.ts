@@ -28,9 +28,11 @@ export function failure(error: unknown, color: boolean, debug = false): Failure 
     }
   }
   if (error instanceof UserError) return { text: formatUserError(error, color) + "\n", exitCode: error.exitCode };
-  const detail = (debug ? (error as Error)?.stack : (error as Error)?.message) ?? String(error);
-  const internal = new UserError("MOT900", [detail]);
-  return { text: `${formatUserError(internal, color)}\n(please report this; set MOTC_DEBUG=1 for a stack trace)\n`, exitCode: internal.exitCode };
+  // With MOTC_DEBUG the stack's first line is the message and its frames follow, as node prints them.
+  const [detail, ...frames] = ((debug ? (error as Error)?.stack : (error as Error)?.message) ?? String(error)).split("\n");
+  const internal = new UserError("MOT900", [debug ? detail : [detail, ...frames].join("\n")]);
+  const after = debug ? frames.map((frame) => `${frame}\n`).join("") : "(please report this; set MOTC_DEBUG=1 for a stack trace)\n";
+  return { text: `${formatUserError(internal, color)}\n${after}`, exitCode: internal.exitCode };
 }
 
 function isCommanderError(error: unknown): error is CommanderError {

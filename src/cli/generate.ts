@@ -41,6 +41,9 @@ async function generateCommand(modelPath: string, flags: GenerateFlags): Promise
   const { parseProviders, openSession } = await import("../run/session.js");
   const providers = parseProviders(flags.ep);
   const threads = flags.threads === undefined ? undefined : positiveInteger(flags.threads, "--threads");
+  // Its tokenizer, vocabulary and cache layout come from motc's metadata: refuse another's model before loading it.
+  const { readModelInfo } = await import("../run/model-info.js");
+  if (!readModelInfo(modelPath).fromMotc) throw new UserError("MOT426", [modelPath]);
   const run = await openSession(modelPath, { providers, threads });
   const { inputLimits } = await import("../run/forward.js");
   const { generate } = await import("../run/generate.js");

@@ -5,6 +5,7 @@ import { extname, join } from "node:path";
 import { UserError } from "../base/errors.js";
 import { writeFileAtomic } from "../base/files.js";
 import { loadModel } from "./spec.js";
+import { outputPath } from "./numbers.js";
 
 interface GraphOptions {
   model?: string;
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .description("draw a model's architecture as SVG (or HTML embedding it); default out/NAME.svg")
     .argument("<file>", ".mot file")
     .option("-m, --model <name>", "the model to draw (default: the file's first)")
-    .option("-o, --output <file>", "FILE.svg or FILE.html")
+    .option("-o, --output <file>", "FILE.svg or FILE.html", outputPath)
     .action(async (file: string, options: GraphOptions) => {
       const model = loadModel(file, options.model);
       const output = options.output ?? join("out", `${model.name}.svg`);

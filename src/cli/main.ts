@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 const { Command } = createRequire(import.meta.url)("commander") as typeof import("commander");
 import { version } from "../base/version.js";
 import { failure } from "./failure.js";
-import { useColor } from "./io.js";
+import { endQuietlyOnClosedOutput, useColor } from "./io.js";
 
 type CommandModule = { register: (program: InstanceType<typeof Command>) => void };
 
@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnClosedOutput();
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { ModelInfo } from "../run/model-info.js";
 import type { Tokenizer } from "../base/tokenizer.js";
 import { UserError } from "../base/errors.js";
+import { writeOut } from "./io.js";
 
 interface RunFlags {
   ids?: string;
@@ -45,10 +46,7 @@ async function runCommand(modelPath: string, flags: RunFlags): Promise<void> {
   const result = await forward(run, batch);
   const [sequences, length, vocab] = result.dims;
 
-  if (flags.json) {
-    process.stdout.write(JSON.stringify({ model: run.info.name ?? null, provider: run.provider, shape: result.dims, logits: Array.from(result.logits) }) + "\n");
-    return;
-  }
+  if (flags.json) return writeLogitsJson(run.info.name ?? null, run.provider, result.dims, result.logits);
   const lines = [`${run.info.name ?? modelPath}: ${sequences} × ${length} tokens, vocab ${vocab}, provider ${run.provider}`];
   for (let b = 0; b < sequences; b++) {
     lines.push(`${sequences > 1 ? `sequence ${b}, ` : ""}next token after position ${length - 1}:`);
@@ -58,6 +56,22 @@ async function runCommand(modelPath: string, flags: RunFlags): Promise<void> {
     }
   }
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** Values per write of --json: the logits are streamed, never held as one string (V8 caps a string at ~512 MB). */
+const JSON_CHUNK = 1 << 16;
+
+/**
+ * `{"model":…,"provider":…,"shape":[B,T,V],"logits":[…]}` and a newline, the
+ * numbers as JSON.stringify writes them (a non-finite one as null).
+ */
+async function writeLogitsJson(model: string | null, provider: string, shape: readonly number[], logits: Float32Array): Promise<void> {
+  await writeOut(`{"model":${JSON.stringify(model)},"provider":${JSON.stringify(provider)},"shape":${JSON.stringify(shape)},"logits":[`);
+  for (let from = 0; from < logits.length; from += JSON_CHUNK) {
+    const values = Array.from(logits.subarray(from, from + JSON_CHUNK), (v) => (Number.isFinite(v) ? String(v) : "null"));
+    await writeOut((from > 0 ? "," : "") + values.join(","));
+  }
+  await writeOut("]}\n");
 }
 
 /** A token as quoted text, or its byte value when it is not whole UTF-8 on its own. */

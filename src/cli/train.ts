@@ -9,7 +9,7 @@ import type { Weights } from "../ir/init.js";
 import type { ModelIR, Recipe } from "../ir/model.js";
 import { BACKENDS } from "../tfjs/backend.js";
 import { UserError } from "../base/errors.js";
-import { nonNegativeInteger, positiveInteger, positiveNumber } from "./numbers.js";
+import { nonNegativeInteger, positiveInteger, positiveNumber, outputPath } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
 interface TrainFlags {
@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .option("--batch <n>", "sequences per step (recipe: batch)", positiveInteger)
     .option("--lr <x>", "peak learning rate (recipe: lr)", positiveNumber)
     .option("--seed <n>", "seed of initialisation, data order and dropout (recipe: seed)", nonNegativeInteger)
-    .option("--out <dir>", "output directory (default: out/NAME.train/)")
+    .option("--out <dir>", "output directory (default: out/NAME.train/)", outputPath)
     .addOption(new Option("--backend <name>", "tfjs backend").choices(BACKENDS).default("auto"))
     .option("--resume", "continue from the checkpoint in --out")
     .option("--resume-from <dir>", "start from the weights of this checkpoint (e.g. from motc transition) with a new optimizer, at step 0")

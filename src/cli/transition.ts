@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { checkSpec } from "../check/index.js";
 import { hasErrors } from "../syntax/diagnostics.js";
-import { positiveInteger, positiveNumber } from "./numbers.js";
+import { positiveInteger, positiveNumber, outputPath } from "./numbers.js";
 import { loadModel } from "./spec.js";
 
 interface TransitionFlags {
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .argument("<file>", ".mot spec")
     .option("-m, --model <name>", "the MoT model (default: the file's first)")
     .requiredOption("--weights <dir>", "its trained checkpoint, or a run directory (its latest checkpoint; e.g. out/NAME.train)")
-    .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)")
+    .option("--out <dir>", "where NAME_tc.mot and NAME_tc.train/ go (default: out/NAME_tc.transition)", outputPath)
     .option("--topk <k>", "experts per token (default 1)", positiveInteger)
     .option("--capacity <c>", "training capacity factor of each expert (default 1.25)", positiveNumber)
     .option("--force", "use --weights recorded for another definition of the model, failing their hash, or not finite (shapes must still match)")

@@ -33,7 +33,18 @@ export interface Graph {
   initializers: Initializer[];
   inputs: ValueInfo[];
   outputs: ValueInfo[];
+  /** Shapes of inner values that ONNX shape inference cannot derive (see `shaped`). */
+  valueInfo: ValueInfo[];
 }
+
+// The symbolic dimensions of the graph (SEMANTICS.md, "ONNX inference graph"). A
+// name always stands for one size: onnxruntime plans buffer reuse by comparing them.
+export const BATCH = "batch_size";
+export const SEQUENCE = "sequence_length";
+export const PAST = "past_sequence_length";
+export const TOTAL = "total_sequence_length";
+/** B·T: every token of the batch as one row. */
+export const BATCH_TOKENS = "batch_tokens";
 
 /** A float that may be spelled as an integer in source still goes out as FLOAT. */
 export const float = (value: number): { float: number } => ({ float: value });
@@ -43,6 +54,7 @@ export class GraphBuilder {
   private readonly initializers: Initializer[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
+  private readonly valueInfo: ValueInfo[] = [];
   private readonly constants = new Map<string, string>();
   private readonly scopes: string[] = [];
   private counter = 0;
@@ -66,6 +78,21 @@ export class GraphBuilder {
 
   output(name: string, dataType: DataTypeCode, dims: (number | string)[]): void {
     this.outputs.push({ name, dataType, dims });
+  }
+
+  /**
+   * Declares the shape of `value` (returned), for a value whose shape ONNX shape
+   * inference cannot derive: the output of a Range, of a Reshape to a computed
+   * shape, of a Pad. onnxruntime plans buffer reuse when it opens a model by
+   * comparing shapes, and keeps every freed buffer of unknown shape on the list
+   * it searches for each new value: with such values in every layer, opening a
+   * model took time quadratic in its size (1,000 sublayers: minutes). With
+   * every layer's values shaped by the same symbolic names, buffers are reused
+   * and the search stays short. A name must always mean one size.
+   */
+  shaped(value: string, dims: (number | string)[], dataType: DataTypeCode = DataType.FLOAT): string {
+    this.valueInfo.push({ name: value, dataType, dims });
+    return value;
   }
 
   initializer(name: string, dims: number[], dataType: DataTypeCode, data: Uint8Array): string {
@@ -165,7 +192,7 @@ export class GraphBuilder {
   }
 
   build(name: string): Graph {
-    return { name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs };
+    return { name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs, valueInfo: this.valueInfo };
   }
 }
 

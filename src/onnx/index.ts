@@ -13,7 +13,7 @@ import { withoutMixing, type NoMixMode } from "../ir/nomix.js";
 import { defaultTokenizerFor, type TokenizerName } from "../base/tokenizer.js";
 import { UserError } from "../base/errors.js";
 import { version } from "../base/version.js";
-import { DataType, GraphBuilder, type Graph } from "./builder.js";
+import { BATCH, DataType, GraphBuilder, PAST, SEQUENCE, TOTAL, type Graph } from "./builder.js";
 import { Lowering } from "./context.js";
 import { lowerEmbedding } from "./embed.js";
 import { toFloat16 } from "./float16.js";
@@ -66,7 +66,7 @@ export function lowerToOnnxFiles(model: ModelIR, weights: Weights, options: Onnx
 
 export function buildGraph(model: ModelIR, weights: Weights, opset: number, options: Pick<OnnxOptions, "kvCache" | "fp16"> = {}): Graph {
   const b = new GraphBuilder(opset);
-  const ids = b.input("input_ids", DataType.INT64, ["batch_size", "sequence_length"]);
+  const ids = b.input("input_ids", DataType.INT64, [BATCH, SEQUENCE]);
   const attention = attentionLayers(model);
   let pastLength: string | undefined;
   if (options.kvCache) {
@@ -76,7 +76,7 @@ export function buildGraph(model: ModelIR, weights: Weights, opset: number, opti
     if (bidirectional) throw new UserError("MOT402", [bidirectional.index]);
     attention.forEach((layer, n) => {
       for (const part of ["key", "value"]) {
-        b.input(`past_key_values.${n}.${part}`, DataType.FLOAT, ["batch_size", layer.heads, "past_sequence_length", layer.headDim]);
+        b.input(`past_key_values.${n}.${part}`, DataType.FLOAT, [BATCH, layer.heads, PAST, layer.headDim]);
       }
     });
     pastLength = b.scoped("past_length", () => b.dim("past_key_values.0.key", 2));
@@ -89,11 +89,11 @@ export function buildGraph(model: ModelIR, weights: Weights, opset: number, opti
   }
   lowerHead(ctx, x, "logits");
 
-  b.output("logits", DataType.FLOAT, ["batch_size", "sequence_length", model.vocab]);
+  b.output("logits", DataType.FLOAT, [BATCH, SEQUENCE, model.vocab]);
   if (options.kvCache) {
     attention.forEach((layer, n) => {
       for (const part of ["key", "value"]) {
-        b.output(`present.${n}.${part}`, DataType.FLOAT, ["batch_size", layer.heads, "total_sequence_length", layer.headDim]);
+        b.output(`present.${n}.${part}`, DataType.FLOAT, [BATCH, layer.heads, TOTAL, layer.headDim]);
       }
     });
   }

@@ -12,8 +12,8 @@
 //           m [N, E, d] is read as [E, N, d] by a strided-batch FusedMatMul, no copy)
 //   emit:   out [k, T, G, d] = wᵀ [k, T, G, E] @ y [k, T, E, d]   (same weights, not renormalised)
 import type { MixtureOfTokensLayer } from "../ir/layers/mot.js";
-import { DataType } from "./builder.js";
-import { MASKED, type Lowering } from "./context.js";
+import { BATCH, DataType, SEQUENCE } from "./builder.js";
+import { MASKED, groupDims, type Lowering } from "./context.js";
 import { activate } from "./ff.js";
 
 export function lower(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): string {
@@ -21,13 +21,15 @@ export function lower(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): st
   const p = (name: string) => ctx.param(`layers.${layer.index}.mot.${name}`);
   const d = ctx.model.dModel;
   const { group, experts } = layer;
+  const dims = groupDims(group);
 
-  const batch = b.dim(h, 0);
-  const length = b.dim(h, 1);
-  const groups = b.node("Div", [b.add(batch, b.int64(group - 1)), b.int64(group)]);
-  const paddedBatch = b.mul(groups, b.int64(group));
-  const padded = b.node("Pad", [h, b.shape([0, 0, 0, b.node("Sub", [paddedBatch, batch]), 0, 0])]);
-  const byGroup = b.reshape(padded, b.shape([groups, group, length, d])); // [k, G, T, d]
+  // The batch's sizes, its padding to whole groups and the shapes built from them are the same in
+  // every layer with this G: computed once (Lowering.shared).
+  const length = ctx.sequenceLength();
+  const { groups, padding } = ctx.grouping(group);
+  const groupShape = ctx.shared(`groups_of_${group}_shape_${d}`, () => b.shape([groups, group, length, d]));
+  const padded = b.shaped(b.node("Pad", [h, padding]), [dims.rows, SEQUENCE, d]);
+  const byGroup = b.shaped(b.reshape(padded, groupShape), [dims.groups, group, SEQUENCE, d]); // [k, G, T, d]
   const tokens = b.transpose(byGroup, [0, 2, 1, 3]); // [k, T, G, d]
 
   // Mixing weights: softmax over the rows of each group, per position and expert.
@@ -35,7 +37,7 @@ export function lower(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): st
   // runs over the last axis, onnxruntime's fast path; padding rows get MASKED.
   const scaledController = b.transpose(b.node("Div", [p("controller"), temperature(ctx, layer)]), [1, 0]); // [E, d]
   const logits = b.matmul(scaledController, b.transpose(byGroup, [0, 2, 3, 1])); // [k, T, E, G]
-  const masked = b.add(logits, paddingMask(ctx, batch, paddedBatch, group));
+  const masked = b.add(logits, ctx.shared(`groups_of_${group}_mask`, () => paddingMask(ctx, group)));
   const weights = layer.mixing === "hard" ? hardWeights(ctx, masked, group) : b.node("Softmax", [masked], { axis: -1 });
   const mixed = b.matmul(weights, tokens); // [k, T, E, d]
 
@@ -43,20 +45,26 @@ export function lower(ctx: Lowering, h: string, layer: MixtureOfTokensLayer): st
   // becomes one FusedMatMul that reads the batch strided (transBatchA/B). The
   // experts read the mixed tokens [N, E, d] as [E, N, d]; the emit reads y
   // [E, N, d] as [k, T, E, d].
-  const hidden = activate(b, b.matmul(b.transpose(b.reshape(mixed, [-1, experts, d]), [1, 0, 2]), p("w1")), layer.activation); // [E, N, f]
+  const byExpert = b.shaped(b.reshape(mixed, [-1, experts, d]), [dims.tokens, experts, d]); // [N, E, d]
+  const hidden = activate(b, b.matmul(b.transpose(byExpert, [1, 0, 2]), p("w1")), layer.activation); // [E, N, f]
   const expertOut = b.matmul(hidden, p("w2")); // [E, N, d]
-  const byPosition = b.transpose(b.reshape(expertOut, b.shape([experts, groups, length, d])), [1, 2, 0, 3]); // [k, T, E, d]
+  const expertShape = ctx.shared(`groups_of_${group}_experts_${experts}_shape_${d}`, () => b.shape([experts, groups, length, d]));
+  const unflattened = b.shaped(b.reshape(expertOut, expertShape), [experts, dims.groups, SEQUENCE, d]);
+  const byPosition = b.transpose(unflattened, [1, 2, 0, 3]); // [k, T, E, d]
   const emitted = b.matmul(b.transpose(weights, [0, 1, 3, 2]), byPosition); // [k, T, G, d]
-  const rows = b.reshape(b.transpose(emitted, [0, 2, 1, 3]), b.shape([-1, length, d])); // [Bp, T, d]
-  return b.node("Slice", [rows, b.int64([0]), b.node("Unsqueeze", [batch, b.int64([0])]), b.int64([0])]);
+  const rowShape = ctx.shared(`rows_shape_${d}`, () => b.shape([-1, length, d]));
+  const rows = b.shaped(b.reshape(b.transpose(emitted, [0, 2, 1, 3]), rowShape), [dims.rows, SEQUENCE, d]); // [Bp, T, d]
+  const batchEnd = ctx.shared("batch_size_1d", () => b.node("Unsqueeze", [ctx.batchSize(), b.int64([0])]));
+  return b.shaped(b.node("Slice", [rows, b.int64([0]), batchEnd, b.int64([0])]), [BATCH, SEQUENCE, d]);
 }
 
 /** [k, 1, 1, G]: 0 for the batch's rows, MASKED for the rows that pad it to a multiple of G. */
-function paddingMask(ctx: Lowering, batch: string, paddedBatch: string, group: number): string {
+function paddingMask(ctx: Lowering, group: number): string {
   const b = ctx.b;
-  const rows = b.node("Range", [b.int64(0), paddedBatch, b.int64(1)]);
-  const mask = b.node("Where", [b.node("Less", [rows, batch]), b.float32(0), b.float32(MASKED)]);
-  return b.reshape(mask, [-1, 1, 1, group]);
+  const dims = groupDims(group);
+  const rows = b.shaped(b.node("Range", [b.int64(0), ctx.grouping(group).paddedBatch, b.int64(1)]), [dims.rows], DataType.INT64);
+  const mask = b.shaped(b.node("Where", [b.node("Less", [rows, ctx.batchSize()]), b.float32(0), b.float32(MASKED)]), [dims.rows]);
+  return b.shaped(b.reshape(mask, [-1, 1, 1, group]), [dims.groups, 1, 1, group]);
 }
 
 /**

@@ -65,6 +65,7 @@ export function serializeModel(graph: Graph, header: ModelHeader, options: Seria
     node: graph.nodes,
     input: graph.inputs.map(valueInfo),
     output: graph.outputs.map(valueInfo),
+    valueInfo: graph.valueInfo.map(valueInfo),
   }).finish();
   const modelFields = onnx.ModelProto.encode({
     irVersion: header.irVersion,

@@ -59,12 +59,17 @@ export interface ModelDescription {
 export function describeModel(model: ModelIR): ModelDescription {
   const cost = modelCost(model);
   const table = parameterTable(model);
-  const paramsOf = (owner: "embed" | "head" | number): ParamDescription[] =>
-    table
-      .filter((p) => p.owner === owner)
-      .map((p) => ({ name: p.name, shape: [...p.shape], count: paramCount(p.shape) }));
+  // Indexed once: a lookup per part keeps a 10,000-sublayer model linear, not quadratic.
+  const paramsByOwner = new Map<"embed" | "head" | number, ParamDescription[]>();
+  for (const p of table) {
+    const list = paramsByOwner.get(p.owner) ?? [];
+    list.push({ name: p.name, shape: [...p.shape], count: paramCount(p.shape) });
+    paramsByOwner.set(p.owner, list);
+  }
+  const paramsOf = (owner: "embed" | "head" | number): ParamDescription[] => paramsByOwner.get(owner) ?? [];
+  const costs = new Map(cost.parts.map((p) => [p.name, p]));
   const costOf = (name: string): PartCost => {
-    const part = cost.parts.find((p) => p.name === name);
+    const part = costs.get(name);
     if (!part) throw new Error(`no cost for ${name}`);
     return part;
   };

@@ -20,6 +20,7 @@ rect.background { fill: #ffffff; stroke: none; }
 .io rect { fill: #ffffff; stroke-dasharray: 4 2; }
 .embed rect, .head rect { fill: #e6e8eb; }
 .norm rect { fill: #f6f8fa; stroke: #afb8c1; }
+.fold rect { fill: #fff8c5; stroke: #d4a72c; stroke-dasharray: 4 2; }
 ${kindStyles()}
 .stage rect { fill: #ffffff; stroke: #d4a72c; }
 .add circle { fill: #ffffff; stroke: #57606a; }

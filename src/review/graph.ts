@@ -2,12 +2,14 @@
 // residual sublayer (norm → layer → ⊕ with the skip path around it), the head —
 // laid out by ELK's layered algorithm (elkjs), then drawn as SVG by graph-svg.ts.
 // A MoT sublayer is a compound node whose stages (controller, group mixing,
-// experts, emit) ELK lays out inside it, annotated with their sizes.
+// experts, emit) ELK lays out inside it, annotated with their sizes. A stack
+// too long to lay out is drawn folded (graph-fold.ts).
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
 import { kindOf } from "../ir/layers/index.js";
 import type { PictureLine } from "../ir/layers/kind.js";
 import type { ModelIR, Sublayer } from "../ir/model.js";
-import { compact, describeModel, type ModelDescription, type PartDescription } from "./describe.js";
+import { compact, describeModel, formatArgs, groupDigits, type ModelDescription, type PartDescription } from "./describe.js";
+import { foldSublayers } from "./graph-fold.js";
 
 /** Monospace metrics the SVG is drawn with, used to size boxes before layout. */
 export const FONT_SIZE = 12;
@@ -52,12 +54,12 @@ export function buildGraph(model: ModelIR, description: ModelDescription): Drawn
   nodes.push(box("embed", "embed", embedLines(model, description.embed)));
   edge("input", "embed");
   let stream = "embed";
-  model.sublayers.forEach((layer, i) => {
+  const drawSublayer = (i: number) => {
     const part = description.sublayers[i];
     const norm = `${part.name}.norm`;
     const add = `${part.name}.add`;
     nodes.push(box(norm, "norm", [{ text: `${part.name}.norm · ${model.norm}` }]));
-    nodes.push(sublayerNode(model, layer, part));
+    nodes.push(sublayerNode(model, model.sublayers[i], part));
     // The skip path enters the ⊕ from the side, the branch from above.
     nodes.push({
       id: add, kind: "add", lines: [{ text: "+" }], width: 24, height: 24,
@@ -69,7 +71,33 @@ export function buildGraph(model: ModelIR, description: ModelDescription): Drawn
     edge(part.name, add);
     edge(stream, `${add}.skip`, true); // the residual path: x + f(norm(x))
     stream = add;
-  });
+  };
+  // A marker in the stream: where a folded repeat begins or ends, or what is left out.
+  const marker = (id: string, lines: Line[]) => {
+    nodes.push(box(id, "fold", lines));
+    edge(stream, id);
+    stream = id;
+  };
+  const signatures = description.sublayers.map((part) => `${part.kind}(${formatArgs(part.args)})`);
+  for (const run of foldSublayers(signatures)) {
+    if (run.kind === "sublayer") {
+      drawSublayer(run.index);
+    } else if (run.kind === "repeat") {
+      const last = run.start + run.period * run.times - 1;
+      marker(`repeat.${run.start}`, [
+        { text: `repeat × ${groupDigits(run.times)}`, style: "title" },
+        { text: `layers.${run.start}–${last}: the ${run.period === 1 ? "sublayer" : `${run.period} sublayers`} below, ${groupDigits(run.times)} times`, style: "dim" },
+      ]);
+      // The block's first instance stands for all of them.
+      for (let i = run.start; i < run.start + run.period; i++) drawSublayer(i);
+      marker(`repeat.${run.start}.end`, [{ text: `end of repeat × ${groupDigits(run.times)}`, style: "dim" }]);
+    } else {
+      marker(`elided.${run.start}`, [
+        { text: `⋮ ${groupDigits(run.count)} sublayers not drawn`, style: "title" },
+        { text: `layers.${run.start}–${run.start + run.count - 1} (motc summary lists them)`, style: "dim" },
+      ]);
+    }
+  }
   nodes.push(box("head.norm", "norm", [{ text: `head.norm · ${model.norm}` }]));
   nodes.push(box("head", "head", headLines(model, description.head)));
   nodes.push(box("logits", "io", [{ text: `logits [B, T, ${model.vocab}]`, style: "title" }]));

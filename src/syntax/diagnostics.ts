@@ -1,7 +1,8 @@
 // One diagnostic shape and one formatter for every phase (after esbuild's
 // logger): file:line:col, a stable code, the message, the source line, a caret
 // under the span, and a hint.
-import { formatMessage, messageLine, severityOf, type DiagnosticCode, type MessageArgument, type Severity } from "../base/messages.js";
+import { formatMessage, messageLine, printable, severityOf, type DiagnosticCode, type MessageArgument, type Severity } from "../base/messages.js";
+import { LineIndex } from "./lines.js";
 import type { SourceFile, Span } from "./span.js";
 
 export interface Diagnostic {
@@ -41,31 +42,50 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
  *      12 |     mot(grop = 32)
  *         |         ^^^^
  *     hint: did you mean 'group'?
+ * `source` is the file's text, or its LineIndex when many diagnostics of one
+ * file are printed (the index is then built once).
  */
-export function formatDiagnostic(d: Diagnostic, source?: SourceFile, color = false): string {
+export function formatDiagnostic(d: Diagnostic, source?: SourceFile | LineIndex, color = false): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
   const lines = [messageLine(where, d.severity, d.code, d.message, color)];
   if (d.span && source) {
-    const text = lineAt(source.text, d.span.line);
+    const index = source instanceof LineIndex ? source : new LineIndex(source.text);
+    const echo = echoLine(index.line(d.span.line));
     const gutter = String(d.span.line).length;
-    const caretLength = Math.max(1, Math.min(d.span.length, text.length - d.span.col + 1));
-    lines.push(` ${d.span.line} | ${text}`);
-    lines.push(` ${" ".repeat(gutter)} | ${" ".repeat(d.span.col - 1)}${paint("1;32", "^".repeat(caretLength))}`);
+    const first = echo.column(d.span.col);
+    const last = echo.column(Math.min(d.span.col + d.span.length, echo.length + 1));
+    lines.push(` ${d.span.line} | ${echo.text}`);
+    lines.push(` ${" ".repeat(gutter)} | ${" ".repeat(first)}${paint("1;32", "^".repeat(Math.max(1, last - first)))}`);
   }
-  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
   return lines.join("\n");
 }
 
-function lineAt(text: string, line: number): string {
-  let start = 0;
-  for (let i = 1; i < line; i++) {
-    const next = text.indexOf("\n", start);
-    if (next < 0) return "";
-    start = next + 1;
+/**
+ * A source line as it is echoed under a diagnostic: a tab becomes one space
+ * and every other character a terminal would act on is shown, not sent
+ * (printable()), so a spec cannot colour, retitle or clear a CI log. `column`
+ * maps a 1-based source column to the 0-based place of its caret.
+ */
+function echoLine(line: string): { text: string; length: number; column: (col: number) => number } {
+  const starts: number[] = [];
+  let text = "";
+  for (let i = 0; i < line.length; i++) {
+    starts.push(text.length);
+    const code = line.charCodeAt(i);
+    // A surrogate pair is one character on screen: both halves map to its column.
+    if (code >= 0xd800 && code < 0xdc00 && i + 1 < line.length) {
+      starts.push(text.length);
+      text += line.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    text += line[i] === "\t" ? " " : printable(line[i]);
   }
-  const end = text.indexOf("\n", start);
-  return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, "").replace(/\t/g, " ");
+  starts.push(text.length);
+  const width = (upTo: number) => [...text.slice(0, upTo)].length;
+  return { text, length: line.length, column: (col) => width(starts[Math.max(0, Math.min(col - 1, line.length))]) };
 }
 
 /** "did you mean 'x'?" for the closest candidate within a small edit distance. */

@@ -16,6 +16,7 @@ import type { IToken } from "chevrotain";
 import { motLexer } from "../../grammar/tokens.js";
 import type { Arg, Comment, Expr, LayerCall, ModelStmt, Repeat, SpecFile } from "./ast.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
+import { hasBlankLine, isLineBreak } from "./lines.js";
 import { parseSpec } from "./parse.js";
 import type { SourceFile, Span } from "./span.js";
 
@@ -198,7 +199,7 @@ function weave(units: Unit[], comments: Comment[], text: string): string {
   let next = 0; // next comment to place
 
   const emit = (line: string, depth: number, start: number, stop: number, closing: boolean): void => {
-    const blank = forceBlank || (!afterOpen && !closing && lines.length > 0 && hasBlankLine(text, previousEnd, start));
+    const blank = forceBlank || (!afterOpen && !closing && lines.length > 0 && hasBlankLineBetween(text, previousEnd, start));
     if (blank) lines.push("");
     lines.push("  ".repeat(depth) + line);
     previousEnd = Math.max(previousEnd, stop);
@@ -242,13 +243,13 @@ function weave(units: Unit[], comments: Comment[], text: string): string {
 }
 
 /** Whether the source between two offsets holds an empty line. */
-function hasBlankLine(text: string, from: number, to: number): boolean {
-  return to > from && /\n[ \t\r\uFEFF]*\n/.test(text.slice(from, to));
+function hasBlankLineBetween(text: string, from: number, to: number): boolean {
+  return to > from && hasBlankLine(text.slice(from, to));
 }
 
 function sameLine(text: string, a: number, b: number): boolean {
   const from = Math.min(a, b);
   const to = Math.max(a, b);
-  for (let i = from; i < to; i++) if (text[i] === "\n") return false;
+  for (let i = from; i < to; i++) if (isLineBreak(text[i])) return false;
   return true;
 }

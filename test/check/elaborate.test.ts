@@ -14,11 +14,11 @@ const completeExample = `# The proof-of-concept model of the Mixture of Tokens p
 version 1
 
 model mot_paper {
-  vocab   = 50257
+  vocab = 50257
   context = 256
   d_model = 256
-  d_ff    = 4 * d_model          # dense FFN width; MoT experts are FLOP-matched to it
-  norm    = layernorm
+  d_ff = 4 * d_model # dense FFN width; MoT experts are FLOP-matched to it
+  norm = layernorm
 
   embed(position = learned)
   repeat 4 {
@@ -29,18 +29,18 @@ model mot_paper {
 }
 
 model dense_paper extends mot_paper {
-  replace mot with ff()           # the same model with a dense FFN in every block
+  replace mot with ff() # the same model with a dense FFN in every block
 }
 
 train mot_paper {
-  steps     = 250k
-  batch     = 256
-  lr        = 2e-3
-  warmup    = 1%                  # of steps
-  schedule  = cosine(final = 10%) # of peak lr
+  steps = 250k
+  batch = 256
+  lr = 2e-3
+  warmup = 1% # of steps
+  schedule = cosine(final = 10%) # of peak lr
   optimizer = adamw(beta1 = 0.9, beta2 = 0.95, weight_decay = 0.1)
-  clip      = 1.0
-  seed      = 0
+  clip = 1.0
+  seed = 0
 }
 `;
 

@@ -160,6 +160,9 @@ const cases: Case[] = [
     message: "'vocab' is a model key, not a constant: set it without 'let'" },
   { name: "aux_loss with expert choice", text: withLayers("  moe(experts = 4, routing = expert_choice, group = 4, aux_loss = 0.1)"), code: "MOT047", line: 6, col: 67,
     message: "aux_loss applies only with routing = token_choice" },
+  { name: "a temperature float32 cannot divide by", text: withLayers("  mot(experts = 4, group = 2, temp = 1e-45)"), code: "MOT049", line: 6, col: 38,
+    message: "temp must be at least 1e-6, got 1e-45",
+    hint: "a smaller τ overflows float32 in logits / τ and in training; compile with --no-mix=hard for the τ → 0 limit" },
 ];
 
 for (const c of cases) {

@@ -98,3 +98,24 @@ test("MOT101: a model's own anneal with no learnable mot temperature is a warnin
   assert.deepEqual(twin.diagnostics, []);
   assert.deepEqual(twin.models.map((m) => m.name), ["m", "d"]);
 });
+
+test("a temperature below 1e-6 is refused at its value (MOT049): fixed, learnable(init) and anneal(final) (issue 11, item 17)", () => {
+  const layer = (temp: string) => `model m {\n  vocab = 64\n  context = 16\n  d_model = 32\n  embed\n  mot(experts = 4, group = 2, temp = ${temp})\n  head\n}\n`;
+  const hint = "a smaller τ overflows float32 in logits / τ and in training; compile with --no-mix=hard for the τ → 0 limit";
+  const cases: [string, string, number, number][] = [
+    // float32 has no normal number this small: τ would be 0 or a denormal, and logits / τ infinite.
+    [layer("1e-45"), "temp must be at least 1e-6, got 1e-45", 6, 38],
+    [layer("learnable(init = 1e-45)"), "init must be at least 1e-6, got 1e-45", 6, 55],
+    // Normal in float32, but 1 / τ² (in training's AdamW second moment) overflows.
+    [layer("1e-30"), "temp must be at least 1e-6, got 1e-30", 6, 38],
+    [spec("  temp = anneal(final = 1e-7)"), "final must be at least 1e-6, got 1e-7", 13, 25],
+  ];
+  for (const [text, message, line, col] of cases) {
+    const result = check(text);
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.message, d.span?.line, d.span?.col, d.hint]), [["MOT049", message, line, col, hint]], message);
+    assert.deepEqual(result.models, []);
+  }
+  // The bound itself and anything above are fine.
+  for (const temp of ["1e-6", "learnable(init = 1e-6)", "0.05"]) assert.deepEqual(check(layer(temp)).diagnostics, [], temp);
+  assert.deepEqual(check(spec("  temp = anneal(final = 1e-6)")).diagnostics, []);
+});

@@ -2,7 +2,7 @@
 // motc's coded format with exit 2, a UserError as its one line, and anything
 // else — a bug — as MOT900 with exit 70, never a bare stack trace.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -34,6 +34,35 @@ test("commander's usage errors print one coded line and the --help hint, and exi
     assert.equal(result.code, 2, args.join(" "));
     assert.equal(result.stderr, stderr + HINT, args.join(" "));
     assert.equal(result.stdout, "");
+  }
+});
+
+test("an empty output path is a usage error, never the current directory (issue 11, item 23)", () => {
+  const cases: string[][] = [
+    ["compile", "specs/tiny.mot", "--out", ""],
+    ["train", "specs/tiny.mot", "--out", ""],
+    ["transition", "specs/tiny.mot", "--weights", "w", "--out", " "],
+    ["graph", "specs/tiny.mot", "-o", ""],
+    ["diff", "specs/tiny.mot", "specs/ff.mot", "-o", ""],
+  ];
+  for (const args of cases) {
+    const result = runMotc(args);
+    const flag = args[args.length - 2];
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(result.stderr, `motc: error MOT220: ${flag === "-o" ? "--output" : flag} must be a non-empty path, got '${args[args.length - 1]}'\n${HINT}`, args.join(" "));
+  }
+});
+
+test("--out naming an existing file: which path is in the way, in words (issue 11, item 23)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "motc-out-file-"));
+  try {
+    const file = join(dir, "out");
+    writeFileSync(file, "");
+    const result = runMotc(["compile", "specs/tiny.mot", "--out", file]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `motc: error MOT202: cannot write ${join(file, "tiny.onnx")}: ${file} is a file, not a directory\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,11 +1,12 @@
 // motc fmt as a user runs it: stdout, --check exit codes, --write rewriting
 // only files that change (atomically), and refusing files with syntax errors.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { runMotc } from "../support/cli.js";
+import { spawnSync } from "node:child_process";
+import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "motc-fmt-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,3 +71,55 @@ test("--write with --check is a usage error (exit 2)", () => {
   assert.equal(result.stderr, "motc: error MOT222: --write and --check cannot be used together\n");
   assert.equal(readFileSync(path, "utf8"), messy);
 });
+
+test("fmt --write keeps bytes that are not UTF-8 byte for byte (a Latin-1 é in a comment) (issue 11, item 6)", () => {
+  const latin1 = (text: string) => Buffer.from(text, "latin1");
+  const path = join(dir, "latin1.mot");
+  writeFileSync(path, latin1("# caf\xe9 au lait\nmodel a {  # na\xefve\n  vocab   = 8\n  ff( )\n}"));
+  const result = runMotc(["fmt", "--write", path]);
+  assert.deepEqual([result.code, result.stderr], [0, ""]);
+  assert.deepEqual(readFileSync(path), latin1("# caf\xe9 au lait\nmodel a { # na\xefve\n  vocab = 8\n  ff()\n}\n"));
+  // Now canonical; fmt to stdout gives the same bytes, and --check passes.
+  assert.equal(runMotc(["fmt", "--check", path]).code, 0);
+  const printed = spawnMotcBytes(["fmt", path]);
+  assert.deepEqual(printed, readFileSync(path));
+  // Outside a comment such a byte is an error, shown escaped; the file is left alone.
+  writeFileSync(path, latin1("model a {\n  vocab = 8\xe9\n}\n"));
+  const bad = runMotc(["fmt", "--write", path]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /:2:12: error MOT001: unexpected character '\\xE9'\n 2 \|   vocab = 8\\xE9\n   \| {12}\^{4}\n/);
+  assert.deepEqual(readFileSync(path), latin1("model a {\n  vocab = 8\xe9\n}\n"));
+});
+
+test("fmt --write follows a symbolic link: the target is formatted, the link stays a link; the mode is kept", () => {
+  const target = file("target.mot", messy);
+  chmodSync(target, 0o600);
+  const link = join(dir, "link.mot");
+  symlinkSync("target.mot", link);
+  const result = runMotc(["fmt", "--write", link]);
+  assert.deepEqual([result.code, result.stderr], [0, ""]);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.equal(readlinkSync(link), "target.mot");
+  assert.equal(readFileSync(target, "utf8"), canonical);
+  assert.equal(statSync(target).mode & 0o7777, 0o600);
+  assert.deepEqual(readdirSync(dir).filter((name) => name.includes(".tmp")), []);
+});
+
+test("fmt --write and --check take every file: a missing one is reported on its own line, exit 1 (issue 11, item 21)", () => {
+  const first = file("every-1.mot", messy);
+  const second = file("every-2.mot", messy);
+  const missing = join(dir, "missing.mot");
+  const result = runMotc(["fmt", "--write", first, missing, second]);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `motc: error MOT201: cannot read ${missing}: no such file or directory\n`);
+  assert.equal(readFileSync(first, "utf8"), canonical);
+  assert.equal(readFileSync(second, "utf8"), canonical);
+  const check = runMotc(["fmt", "--check", missing, file("every-3.mot", messy)]);
+  assert.equal(check.code, 1);
+  assert.equal(check.stderr, `motc: error MOT201: cannot read ${missing}: no such file or directory\n${join(dir, "every-3.mot")}\n`);
+});
+
+/** stdout as bytes: fmt writes a spec's bytes back as they were. */
+function spawnMotcBytes(args: string[]): Buffer {
+  return spawnSync(process.execPath, [motcBin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } }).stdout;
+}

@@ -181,7 +181,7 @@ test("motc diff: a changed spec lists hyperparameters, sublayers and recipe keys
   try {
     const text = readFileSync(join(repoRoot, paper), "utf8");
     const changed = join(dir, "changed.mot");
-    writeFileSync(changed, text.replace("repeat 4", "repeat 5").replace("group = 32", "group = 16").replace("lr        = 2e-3", "lr = 1e-3").replace("context = 256", "context = 512"));
+    writeFileSync(changed, text.replace("repeat 4", "repeat 5").replace("group = 32", "group = 16").replace("lr = 2e-3", "lr = 1e-3").replace("context = 256", "context = 512"));
     const result = runMotc(["diff", paper, changed, "--model", "mot_paper"]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /\n    context: 256 → 512\n/);

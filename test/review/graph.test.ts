@@ -3,7 +3,7 @@
 // without errors with every sublayer in the DOM.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -49,6 +49,36 @@ test("motc graph: default out/NAME.svg, parts laid out top to bottom in stack or
     assert.equal(again.code, 0, again.stderr);
     assert.equal(readFileSync(join(dir, "again.svg"), "utf8"), svg);
     assert.equal(runMotc(["graph", paper, "-o", join(dir, "x.png")]).code, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("700 and 9,998 sublayers render, folded: one block × N, or the middle left out (issue 11, item 8)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "motc-graph-large-"));
+  try {
+    const spec = (body: string) => `model big {\n  vocab = 64\n  context = 16\n  d_model = 16\n  embed\n${body}  head\n}\n`;
+    const cases: [string, string, RegExp[]][] = [
+      ["repeat350.mot", spec("  repeat 350 {\n    attention(heads = 2)\n    mot(experts = 4, group = 2)\n  }\n"),
+        [/repeat × 350/, /layers\.0–699: the 2 sublayers below, 350 times/, /id="layers\.0"/, /id="layers\.1"/, /end of repeat × 350/]],
+      ["repeat4999.mot", spec("  repeat 4999 {\n    attention(heads = 2)\n    mot(experts = 4, group = 2)\n  }\n"),
+        [/repeat × 4,999/, /layers\.0–9997: the 2 sublayers below, 4,999 times/, /· 9998 sublayers/]],
+      ["distinct.mot", spec(Array.from({ length: 9998 }, (_, i) => `  ff(size = ${i + 1})\n`).join("")),
+        [/⋮ 9,958 sublayers not drawn/, /layers\.20–9977 \(motc summary lists them\)/, /id="layers\.19"/, /id="layers\.9978"/]],
+    ];
+    for (const [name, text, expected] of cases) {
+      writeFileSync(join(dir, name), text);
+      const output = join(dir, name.replace(".mot", ".svg"));
+      const started = performance.now();
+      const result = runMotc(["graph", join(dir, name), "-o", output], { timeoutMs: 120_000 });
+      assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+      assert.equal(result.stderr, `wrote ${output}\n`);
+      const svg = readFileSync(output, "utf8");
+      for (const pattern of expected) assert.match(svg, pattern, name);
+      // Never more than the drawing limit: 40 sublayers, each one ⊕.
+      assert.ok((svg.match(/<g class="add"/g)?.length ?? 0) <= 40, name);
+      assert.ok(performance.now() - started < 60_000, `${name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -102,6 +102,16 @@ test("motc generate streams the same text for the same seed and stops at the con
   assert.match(long.stderr, /^motc: 38 tokens on cpu .*; stopped: the model's context of 40 tokens is full\n$/);
 });
 
+test("a foreign ONNX model (no motc metadata) is refused as such, not as \"vocab 0\" (issue 11, item 23)", () => {
+  // The decoder form, KV cache and all, but without motc's metadata_props.
+  const foreign = join(dirname(model), "foreign.onnx");
+  writeFileSync(foreign, buildToyModel({ context: 40, metadata: false }));
+  const result = runMotc(["generate", foreign, "--prompt", "Hi", "--ep", "cpu"]);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `motc: error MOT426: ${foreign}: not a model compiled by motc (it has no motc.* metadata); generate runs the output of 'motc compile --kv-cache'\n`);
+  assert.equal(result.stdout, "");
+});
+
 test("motc generate refuses a model without a KV cache, an empty prompt and bad sampling flags", () => {
   const plainRun = runMotc(["generate", plain, "--prompt", "Hi", "--ep", "cpu"]);
   assert.equal(plainRun.code, 1);

@@ -2,9 +2,12 @@
 // the provider that ran. This machine has no GPU and no CUDA provider library,
 // so `cuda` and `webgpu` must fall back to `cpu`.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import onnxProto from "onnx-proto";
 import { UserError } from "../../src/base/errors.js";
-import { openSession, parseProviders } from "../../src/run/session.js";
+import { readModelInfo } from "../../src/run/model-info.js";
+import { LARGE_GRAPH_NODES, SLOW_GRAPH_NODES, openSession, parseProviders, sessionOptions, slowGraphNotice } from "../../src/run/session.js";
 import { runMotc } from "../support/cli.js";
 import { writeToyModel } from "./toy-model.js";
 
@@ -52,4 +55,23 @@ test("motc run --ep with an unknown provider is a usage error (exit 2, one line)
   assert.equal(result.code, 2);
   assert.equal(result.stdout, "");
   assert.deepEqual(result.stderr.trimEnd().split("\n"), ["motc: error MOT413: unknown execution provider 'tpu' in --ep (known: cuda, tensorrt, webgpu, dml, coreml, cpu)"]);
+});
+
+test("a deep graph is optimised less, and past 100,000 nodes not at all and announced as slow to open (issue 11, item 13)", () => {
+  assert.equal(sessionOptions("cpu", 1, 0).graphOptimizationLevel, "all");
+  assert.equal(sessionOptions("cpu", 1, LARGE_GRAPH_NODES).graphOptimizationLevel, "all");
+  assert.equal(sessionOptions("cpu", 1, LARGE_GRAPH_NODES + 1).graphOptimizationLevel, "basic");
+  assert.equal(sessionOptions("cpu", 1, SLOW_GRAPH_NODES).graphOptimizationLevel, "basic");
+  assert.equal(sessionOptions("cpu", 1, SLOW_GRAPH_NODES + 1).graphOptimizationLevel, "disabled");
+  assert.equal(slowGraphNotice("m.onnx", SLOW_GRAPH_NODES), undefined);
+  assert.equal(slowGraphNotice("m.onnx", 220_012),
+    "m.onnx has 220,012 nodes: onnxruntime takes minutes to prepare a graph this large (its setup grows faster than the node count)");
+});
+
+test("readModelInfo counts the graph's nodes without decoding them, as onnx-proto's full decode does", () => {
+  for (const path of [model, writeToyModel({ kvCache: false, metadata: false })]) {
+    const decoded = onnxProto.onnx.ModelProto.decode(readFileSync(path));
+    assert.equal(readModelInfo(path).nodes, decoded.graph!.node!.length);
+    assert.ok(decoded.graph!.node!.length > 5);
+  }
 });
