@@ -261,7 +261,7 @@ function isRunning(pid: number): boolean {
 }
 
 /** Why a write failed, in words; a path component that is a file where a directory must be is named. */
-function writeFailure(error: unknown, path: string): string {
+export function writeFailure(error: unknown, path: string): string {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === "EEXIST" || code === "ENOTDIR") {
     for (let dir = dirname(path); dirname(dir) !== dir; dir = dirname(dir)) {

@@ -12,8 +12,8 @@
 // first save), so `--resume` and every reader always find a whole checkpoint.
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { UserError, describeFsError } from "../base/errors.js";
-import type { FileChunks } from "../base/files.js";
+import { UserError } from "../base/errors.js";
+import { writeFailure, type FileChunks } from "../base/files.js";
 import { LATEST, MANIFEST } from "./checkpoint.js";
 
 export const LOCK = "lock";
@@ -78,7 +78,7 @@ export function writeDirectory(dir: string, files: readonly FileChunks[]): void 
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
     if (created) removeEmptyDirectories(dirname(dir), created);
-    throw new UserError("MOT202", [current, describeFsError(error)]);
+    throw new UserError("MOT202", [current, writeFailure(error, current)]);
   }
 }
 
@@ -91,7 +91,7 @@ export function writeCommitted(path: string, text: string): void {
     syncDirectory(dirname(path));
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new UserError("MOT202", [path, describeFsError(error)]);
+    throw new UserError("MOT202", [path, writeFailure(error, path)]);
   }
 }
 
@@ -127,7 +127,8 @@ export function writeSpecAndCheckpoint(out: string, spec: { path: string; text: 
   try {
     created = mkdirSync(out, { recursive: true });
   } catch (error) {
-    throw new UserError("MOT202", [join(checkpoint.dir, checkpoint.files[0]?.path ?? ""), describeFsError(error)]);
+    const path = join(checkpoint.dir, checkpoint.files[0]?.path ?? "");
+    throw new UserError("MOT202", [path, writeFailure(error, path)]);
   }
   try {
     writeDirectory(checkpoint.dir, checkpoint.files);
@@ -190,7 +191,7 @@ export function lockRun(run: string, note: (line: string) => void): RunLock {
   try {
     created = mkdirSync(run, { recursive: true });
   } catch (error) {
-    throw new UserError("MOT202", [path, describeFsError(error)]);
+    throw new UserError("MOT202", [path, writeFailure(error, path)]);
   }
   const temporary = `${path}.tmp-${process.pid}`;
   try {
@@ -214,7 +215,7 @@ export function lockRun(run: string, note: (line: string) => void): RunLock {
     rmSync(temporary, { force: true });
     if (created) removeEmptyDirectories(run, created);
     if (error instanceof UserError) throw error;
-    throw new UserError("MOT202", [path, describeFsError(error)]);
+    throw new UserError("MOT202", [path, writeFailure(error, path)]);
   }
   rmSync(temporary, { force: true });
   let released = false;

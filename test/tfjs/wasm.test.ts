@@ -18,10 +18,7 @@ for (const { label, model } of specModels()) {
   // reference: mot_paper runs a short uneven batch (33 rows, groups of 32 → a leftover
   // group of 1); dense_paper has only layer kinds tiny_dense already checks.
   const large = model.vocab * model.dModel > 1e6;
-  if (large && !model.sublayers.some((layer) => layer.kind === "mot")) {
-    test(`wasm: ${label} logits match the reference`, (t) => t.skip("same layer kinds as tiny_dense; the paper's size is checked by mot_paper"));
-    continue;
-  }
+  if (large && !model.sublayers.some((layer) => layer.kind === "mot")) continue;
   const runs: Array<[number, number]> = large ? [[3, 2], [unevenBatch(model), 1]] : [[1, 8], [3, 8], [unevenBatch(model), 8]];
   test(`wasm: ${label} logits match the reference`, (t) => {
     for (const line of checkLogits(tf, model, runs, 5)) t.diagnostic(line);
