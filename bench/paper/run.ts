@@ -7,7 +7,8 @@
 // transition-tuned twins. Writes bench/paper/REPORT.md, results.json and loss.svg.
 //
 // Run: npm run build && node dist/bench/paper/run.js [--jobs 2] [--engine tfjs|torch]
-//        [--models dense,mot,...] [--sweep-steps 1000] [--steps 3000] [--seeds 0,1,2] [--render-only]
+//        [--models dense,mot,...] [--sweep-steps 1000] [--sweep-lrs 5e-3,...] [--lrs dense=0.02,...]
+//        [--steps 3000] [--seeds 0,1,2] [--render-only]
 // Runs already complete in --out are kept, so an interrupted bench continues where it stopped.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -31,7 +32,8 @@ const { values: flags } = parseArgs({
     engine: { type: "string", default: "tfjs" },
     jobs: { type: "string", default: "1" },
     "sweep-steps": { type: "string", default: "1000" },
-    "sweep-lrs": { type: "string", default: "3e-3,6e-3,1e-2,2e-2" },
+    "sweep-lrs": { type: "string", default: "5e-3,1e-2,2e-2,4e-2" },
+    lrs: { type: "string" },
     steps: { type: "string" },
     seeds: { type: "string", default: "0,1,2" },
     out: { type: "string", default: join(root, "out/bench-paper") },
@@ -85,24 +87,34 @@ function runResult(model: string, lr: number, seed: number, runSteps: number): R
 const jobs = Number(flags.jobs);
 const finalLoss = (run: RunResult) => run.eval[run.eval.length - 1][1];
 
-// 1. The sweep: every model at every learning rate, seed 0, sweepSteps steps. Where a
-// model's best lr is at an end of the grid, the grid grows by ×2 (or ÷2) that way, up
-// to twice, so no model is judged at an lr it would have wanted to pass.
+// 1. The sweep: every model at every learning rate, seed 0, sweepSteps steps, all
+// models' runs queued together. Where a model's best lr is at an end of the grid,
+// the grid grows by ×2 (or ÷2) that way, up to twice, so no model is judged at an lr
+// it would have wanted to pass. A model given in --lrs skips the sweep (e.g. the
+// torch engine at the lrs the tfjs sweep chose).
+const given = new Map((flags.lrs ?? "").split(",").filter(Boolean).map((pair) => {
+  const [m, lr] = pair.split("=");
+  return [m, Number(lr)] as [string, number];
+}));
+const grids = new Map(names.filter((m) => !given.has(m)).map((m) => [m, [...sweepLrs]]));
 const sweeps = new Map<string, RunResult[]>();
-for (const m of names) {
-  let lrs = [...sweepLrs];
-  for (let extensions = 0; ; extensions++) {
-    if (!flags["render-only"]) await runAll(lrs.map((lr) => trainJob(m, lr, 0, sweepSteps)), jobs);
-    const runs = lrs.filter((lr) => flags["render-only"] ? complete(runDir(m, lr, 0, sweepSteps), sweepSteps) : true).map((lr) => runResult(m, lr, 0, sweepSteps));
+for (let extensions = 0; ; extensions++) {
+  const queued = [...grids].flatMap(([m, lrs]) => lrs.map((lr) => trainJob(m, lr, 0, sweepSteps)));
+  if (!flags["render-only"]) await runAll(queued, jobs);
+  let grew = false;
+  for (const [m, lrs] of grids) {
+    const runs = lrs.filter((lr) => complete(runDir(m, lr, 0, sweepSteps), sweepSteps)).map((lr) => runResult(m, lr, 0, sweepSteps));
     sweeps.set(m, runs);
     const best = bestOf(runs);
-    if (extensions === 2 || flags["render-only"]) break;
-    if (best.lr === lrs[lrs.length - 1]) lrs = [...lrs, roundLr(best.lr * 2)];
-    else if (best.lr === lrs[0]) lrs = [roundLr(best.lr / 2), ...lrs];
-    else break;
+    if (extensions === 2 || flags["render-only"]) continue;
+    if (best.lr === lrs[lrs.length - 1]) grids.set(m, [...lrs, roundLr(best.lr * 2)]);
+    else if (best.lr === lrs[0]) grids.set(m, [roundLr(best.lr / 2), ...lrs]);
+    else continue;
+    grew = true;
   }
+  if (!grew) break;
 }
-const bestLr = new Map(names.map((m) => [m, bestOf(sweeps.get(m)!).lr]));
+const bestLr = new Map(names.map((m) => [m, given.get(m) ?? bestOf(sweeps.get(m)!).lr]));
 
 function bestOf(runs: RunResult[]): RunResult {
   const finite = runs.filter((run) => Number.isFinite(finalLoss(run)));
@@ -120,7 +132,7 @@ const results: ModelResult[] = names.map((name) => {
   return {
     name, model,
     cost: modelCost(model),
-    sweep: sweeps.get(name)!.map((run) => ({ lr: run.lr, finalLoss: finalLoss(run) })).sort((x, y) => x.lr - y.lr),
+    sweep: (sweeps.get(name) ?? []).map((run) => ({ lr: run.lr, finalLoss: finalLoss(run) })).sort((x, y) => x.lr - y.lr),
     lr: bestLr.get(name)!,
     runs: seeds.map((seed) => runResult(name, bestLr.get(name)!, seed, steps)),
   };
@@ -146,7 +158,7 @@ const curves: Curve[] = results.map((r) => ({ label: `${r.name} (lr ${r.lr})`, e
 writeFileAtomic(join(flags.report, `loss${suffix}.svg`), curvesSvg(curves, {
   title: `bench/paper — held-out loss (seed ${seeds[0]}; lines) and smoothed train loss (faint)`, steps, reference: undefined,
 }));
-const command = `npm run build && node dist/bench/paper/run.js --jobs ${jobs}${engine === "tfjs" ? "" : ` --engine ${engine}`}`;
+const command = `npm run build && node dist/bench/paper/run.js ${process.argv.slice(2).filter((a) => a !== "--render-only").join(" ")}`.trimEnd();
 const report = renderReport(bench, { command, svg: `loss${suffix}.svg` });
 writeFileAtomic(join(flags.report, `REPORT${suffix}.md`), report);
 console.log(report);
