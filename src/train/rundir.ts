@@ -13,6 +13,7 @@
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../base/errors.js";
+import { faultDue } from "../base/faults.js";
 import { writeFailure, type FileChunks } from "../base/files.js";
 import { LATEST, MANIFEST } from "./checkpoint.js";
 
@@ -250,11 +251,11 @@ function removeEmptyDirectories(dir: string, top: string): void {
   }
 }
 
-/** Writes and fsyncs a file; `hooked`: a write MOTC_TEST_KILL_AT's write:N counts (a checkpoint's or transition's, not the lock). */
+/** Writes and fsyncs a file; `hooked`: a write the fault point run-write counts (a checkpoint's or transition's, not the lock). */
 function writeSynced(path: string, chunks: readonly Uint8Array[], hooked = true): void {
   const fd = openSync(path, "w");
   try {
-    const killAfter = hooked && killPoint("write") ? Math.ceil(chunks.reduce((n, c) => n + c.byteLength, 0) / 2) : Infinity;
+    const killAfter = hooked && faultDue("run-write") ? Math.ceil(chunks.reduce((n, c) => n + c.byteLength, 0) / 2) : Infinity;
     if (killAfter === 0) die();
     let written = 0;
     for (const chunk of chunks) {
@@ -283,23 +284,11 @@ function syncDirectory(dir: string): void {
 }
 
 function rename(from: string, to: string): void {
-  if (killPoint("rename")) die();
+  if (faultDue("run-rename")) die();
   renameSync(from, to);
 }
 
-// A test hook, honoured only by this writer: MOTC_TEST_KILL_AT=rename:N makes the
-// process SIGKILL itself just before its Nth rename of a run directory or
-// transition write (counted from 1 across the process), write:N halfway through
-// its Nth file. The tests kill a `motc train` at every window this way and check
-// that readers and --resume find a complete checkpoint. Never set it otherwise.
-const killCounts = { rename: 0, write: 0 };
-
-function killPoint(kind: keyof typeof killCounts): boolean {
-  const hook = process.env.MOTC_TEST_KILL_AT;
-  if (!hook?.startsWith(`${kind}:`)) return false;
-  return ++killCounts[kind] === Number(hook.slice(kind.length + 1));
-}
-
+/** The fault injection of src/base/faults.ts at a run write: always SIGKILL, where no handler can tidy up. */
 function die(): never {
   process.kill(process.pid, "SIGKILL");
   throw new Error("internal: SIGKILL did not end the process");

@@ -1,6 +1,7 @@
 // kill -9 at every window of a checkpoint save (issue 11, item 1): `motc train`
-// run as a child with MOTC_TEST_KILL_AT, the writer's test hook, which SIGKILLs
-// the process just before its Nth rename or halfway through its Nth file. After
+// run as a child with MOTC_TEST_FAULT (src/base/faults.ts) at the run writer's
+// points, which SIGKILL the process just before its Nth rename (rename:N below)
+// or halfway through its Nth file (write:N). After
 // each kill the run directory's `latest` names a complete checkpoint (or there is
 // none yet), readers use exactly it, and --resume (or a fresh start) reproduces
 // the uninterrupted run's curve and weights bit for bit.
@@ -18,6 +19,9 @@ import { motcBin, repoRoot, runMotc } from "../support/cli.js";
 const spec = join(repoRoot, "test/fixtures/train/small.mot");
 const model = loadModel(spec);
 const backend = process.env.MOTC_TEST_BACKEND ?? "wasm";
+
+/** A window as the tables below name it ("rename:4") → MOTC_TEST_FAULT's spelling ("run-rename#4"). */
+const fault = (kill: string) => `run-${kill.replace(":", "#")}`;
 const scratch = mkdtempSync(join(tmpdir(), "motc-kill-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const data = join(scratch, "data.txt");
@@ -59,7 +63,7 @@ test("a kill at any window of a save leaves latest naming a complete checkpoint,
 
   await Promise.all(windows.map(async ({ kill, committed }) => {
     const run = join(scratch, kill.replace(":", "-"));
-    const killed = await train(run, [], { MOTC_TEST_KILL_AT: kill });
+    const killed = await train(run, [], { MOTC_TEST_FAULT: fault(kill) });
     assert.equal(killed.signal, "SIGKILL", `${kill}: ${killed.stderr}`);
     if (committed === undefined) {
       assert.equal(existsSync(join(run, "latest")), false, kill);
@@ -82,7 +86,7 @@ test("a kill at any window of a save leaves latest naming a complete checkpoint,
 
 test("compile --weights and transition on a run killed between a step directory and its commit use the committed checkpoint", async () => {
   const run = join(scratch, "for-readers");
-  const killed = await train(run, [], { MOTC_TEST_KILL_AT: "rename:4" });
+  const killed = await train(run, [], { MOTC_TEST_FAULT: fault("rename:4") });
   assert.equal(killed.signal, "SIGKILL", killed.stderr);
   assert.ok(existsSync(join(run, "checkpoint-000020")), "the uncommitted step directory is there");
   const compiled = runMotc(["compile", spec, "--weights", run, "--out", join(scratch, "onnx")]);
@@ -107,7 +111,7 @@ test("transition killed between its checkpoint and its spec: the rerun replaces 
   // Beside temporaries (*.tmp-PID): nothing, or the lone checkpoint.
   for (const [kill, left] of [["rename:1", []], ["rename:2", ["small_tc.train"]], ["write:2", []]] as const) {
     const out = join(scratch, `twin-${kill.replace(":", "-")}`);
-    const killed = await transition(out, { MOTC_TEST_KILL_AT: kill });
+    const killed = await transition(out, { MOTC_TEST_FAULT: fault(kill) });
     assert.equal(killed.signal, "SIGKILL", killed.stderr);
     const entries = readdirSync(out);
     assert.deepEqual(entries.filter((name) => !/\.tmp-\d+$/.test(name)), left, `${kill}: ${entries}`);
