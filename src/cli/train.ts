@@ -155,7 +155,7 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
     dataset.close();
     const outcome = await trainWithTorch({
       model, recipe, spec: file, data: dataset.dir, out,
-      resume: Boolean(flags.resume), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
+      resume: Boolean(flags.resume), force: Boolean(flags.force), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
       nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
       logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
       python: process.env.MOTC_PYTHON || "python3",

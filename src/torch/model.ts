@@ -53,9 +53,9 @@ export function modelPy(model: ModelIR, from: ModelSource): string {
  * baked into model.py, so the programs print the same code and text as motc.
  */
 const PROGRAM_CODES = [
-  "MOT201", "MOT300", "MOT302", "MOT303", "MOT304", "MOT305", "MOT306", "MOT307", "MOT308", "MOT309",
+  "MOT201", "MOT300", "MOT302", "MOT303", "MOT304", "MOT305", "MOT306", "MOT307", "MOT308", "MOT309", "MOT330",
   "MOT430", "MOT431", "MOT433", "MOT435", "MOT436", "MOT437", "MOT438",
-  "MOT500", "MOT502", "MOT503", "MOT504", "MOT510", "MOT511", "MOT512", "MOT513", "MOT514", "MOT515",
+  "MOT500", "MOT502", "MOT503", "MOT504", "MOT510", "MOT511", "MOT512", "MOT513", "MOT514", "MOT515", "MOT517", "MOT518",
   "MOT620", "MOT621", "MOT622", "MOT623", "MOT624", "MOT626", "MOT627", "MOT720", "MOT721", "MOT722", "MOT723",
 ] as const satisfies readonly FailureCode[];
 

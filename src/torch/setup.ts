@@ -27,6 +27,7 @@ def parse_args(argv):
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
     parser.add_argument("--resume-from", help="start from this checkpoint's weights with a new optimizer, at step 0")
     parser.add_argument("--initial", default=os.path.join(here, "initial"), help="the weights a fresh run starts from")
+    parser.add_argument("--force", action="store_true", help="--resume with a changed lr, warmup, schedule, optimizer, clip or temp (the curve then differs)")
     parser.add_argument("--stop-at", type=positive, help="stop after this step with a checkpoint (continue with --resume)")
     for flag, key in (("--steps", "steps"), ("--batch", "batch"), ("--eval-every", "evalEvery"), ("--checkpoint-every", "checkpointEvery")):
         parser.add_argument(flag, type=positive, dest=key, help=f"recipe: {key} ({RECIPE[key]})")
@@ -88,7 +89,7 @@ def start(args, world, reporter):
         if latest is None:
             raise MotcError("MOT510", run)
         directory, checkpoint, state = read_checkpoint(os.path.join(run, latest))
-        check_resumable(directory, checkpoint, trainer, reporter)
+        check_resumable(directory, checkpoint, trainer, reporter, args.force)
         m, v = read_moments(directory, checkpoint)
         step = checkpoint["step"]
         reporter.note(f"resuming {Config.name} from step {step} ({directory})")
@@ -101,28 +102,70 @@ def start(args, world, reporter):
     return recipe, data, trainer, state, None, 0, release
 
 
-def check_resumable(directory, checkpoint, trainer, reporter):
+def check_resumable(directory, checkpoint, trainer, reporter, force=False):
     """A resumed run must see the same model and the same batches: same data, tokenizer,
-    batch, context and seed. What changes only the last bits or the mixing is noted."""
-    stored = checkpoint.get("extra", {}).get("trainer")
+    batch, context and seed; and, unless --force, the same lr, warmup, schedule,
+    optimizer, clip and temp (else the curve is not the uninterrupted one's). What
+    changes only the last bits or the mixing is noted. A trainer record that is not
+    motc's is refused naming the field (as motc's own reader does)."""
+    file = os.path.join(directory, "checkpoint.json")
     if checkpoint.get("model") != Config.name:
         raise MotcError("MOT511", directory, checkpoint.get("model"), Config.name)
-    if not stored or stored.get("version") != 1:
+    stored = checkpoint.get("extra", {}).get("trainer") if isinstance(checkpoint.get("extra"), dict) else None
+    if not isinstance(stored, dict) or stored.get("version") != 1:
         raise MotcError("MOT512", directory)
+    field(file, checkpoint, "step", int, "step")
+    field(file, stored, "modelFingerprint", str)
+    recipe = field(file, stored, "recipe", dict)
+    data = field(file, stored, "data", dict)
+    for key in ("batch", "context", "seed", "steps", "warmup"):
+        field(file, recipe, key, int, f"extra.trainer.recipe.{key}")
+    field(file, data, "fingerprint", str, "extra.trainer.data.fingerprint")
+    sources = field(file, data, "sources", list, "extra.trainer.data.sources")
     if stored["modelFingerprint"] != MODEL_FINGERPRINT:
         raise MotcError("MOT513", directory, Config.name)
-    if stored["data"]["fingerprint"] != trainer["data"]["fingerprint"]:
-        raise MotcError("MOT514", directory, "data", ", ".join(stored["data"]["sources"]), ", ".join(trainer["data"]["sources"]) + " (different tokens)")
-    if stored["tokenizer"] != trainer["tokenizer"]:
-        raise MotcError("MOT514", directory, "tokenizer", stored["tokenizer"], trainer["tokenizer"])
+    if data["fingerprint"] != trainer["data"]["fingerprint"]:
+        raise MotcError("MOT514", directory, "data", ", ".join(map(str, sources)), ", ".join(trainer["data"]["sources"]) + " (different tokens)")
+    if stored.get("tokenizer") != trainer["tokenizer"]:
+        raise MotcError("MOT514", directory, "tokenizer", stored.get("tokenizer"), trainer["tokenizer"])
     for key in ("batch", "context", "seed"):
-        if stored["recipe"][key] != trainer["recipe"][key]:
-            raise MotcError("MOT514", directory, key, stored["recipe"][key], trainer["recipe"][key])
-    if stored["recipe"]["steps"] != trainer["recipe"]["steps"]:
-        reporter.note(f"note: the checkpoint was trained for {stored['recipe']['steps']} steps; continuing to {trainer['recipe']['steps']}")
+        if recipe[key] != trainer["recipe"][key]:
+            raise MotcError("MOT514", directory, key, recipe[key], trainer["recipe"][key])
+    if checkpoint["step"] > trainer["recipe"]["steps"]:
+        raise MotcError("MOT518", directory, checkpoint["step"], trainer["recipe"]["steps"])
+    for key in ("lr", "warmup", "schedule", "optimizer", "clip", "temp"):
+        was, now = recipe_value(recipe.get(key)), recipe_value(trainer["recipe"].get(key))
+        if was == now:
+            continue
+        if not force:
+            raise MotcError("MOT517", directory, key, was, now)
+        reporter.note(f"note: --force: resuming with {key} {now} (the checkpoint was trained with {was}): "
+                      f"the curve from step {checkpoint['step']} on differs from an uninterrupted run")
+    if recipe["steps"] != trainer["recipe"]["steps"]:
+        reporter.note(f"note: the checkpoint was trained for {recipe['steps']} steps; continuing to {trainer['recipe']['steps']}")
     if stored.get("engine") != "torch" or stored.get("backend") != trainer["backend"]:
         reporter.note(f"note: the checkpoint was trained on {stored.get('engine')} {stored.get('backend')}; continuing on torch {trainer['backend']} (the curve can differ in the last bits)")
-    if stored.get("world", trainer["world"]) != trainer["world"]:
-        reporter.note(f"note: the checkpoint was trained with {stored['world']['size']} rank(s) × {stored['world']['accumulate']} micro-batch(es); "
-                      "MoT groups form per micro-batch, so the curve changes")
+    world = stored.get("world", trainer["world"])
+    if world != trainer["world"]:
+        sizes = f"{world['size']} rank(s) × {world['accumulate']} micro-batch(es)" if isinstance(world, dict) and {"size", "accumulate"} <= world.keys() else json.dumps(world)
+        reporter.note(f"note: the checkpoint was trained with {sizes}; MoT groups form per micro-batch, so the curve changes")
+
+
+def field(file, record, key, kind, path=None):
+    """record[key], refused with the file and field unless it is a kind (bool is no int)."""
+    value = record.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is int and value < 0):
+        raise MotcError("MOT330", file, path or f"extra.trainer.{key}", {int: "a non-negative integer", str: "a string", dict: "an object", list: "an array"}[kind], json.dumps(value))
+    return value
+
+
+def recipe_value(value):
+    """A recipe value as motc's messages print it (src/train/loop.ts describeRecipeValue)."""
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 `;

@@ -34,6 +34,8 @@ export interface TorchTrainRun {
   data: string;
   out: string;
   resume: boolean;
+  /** --resume with a changed lr, warmup, schedule, optimizer, clip or temp. */
+  force?: boolean;
   /** Start from this checkpoint's weights (or a run directory's latest) with a new optimizer. */
   resumeFrom?: string;
   stopAt?: number;
@@ -69,6 +71,7 @@ export async function trainWithTorch(run: TorchTrainRun): Promise<TrainOutcome> 
     join(program.dir, "train.py"), "--data", run.data, "--out", run.out, "--progress", "json",
     "--device", run.device, "--dtype", run.dtype, "--accumulate", String(run.accumulate),
     ...(run.resume ? ["--resume"] : []),
+    ...(run.resume && run.force ? ["--force"] : []),
     ...(run.resumeFrom ? ["--resume-from", run.resumeFrom] : []),
     ...(run.stopAt ? ["--stop-at", String(run.stopAt)] : []),
     ...(run.fsdp ? ["--fsdp"] : []),

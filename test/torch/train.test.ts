@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -17,6 +17,12 @@ import { readTrainingCheckpoint } from "../../src/train/resume.js";
 import { python, missingChecker, requireChecker } from "../support/checkers.js";
 import { smallModel, smallRecipe } from "../train/fixture.js";
 import { curve, pythonEnv, runTrain, textTokens, writeDataset, writeProgram } from "./support.js";
+
+/** checkpoint.json as the tests below edit it. */
+interface Stored {
+  step: unknown;
+  extra: { trainer: { recipe: Record<string, unknown>; data: unknown } };
+}
 
 const recipe = smallRecipe({ steps: 16, evalEvery: 8, checkpointEvery: 4, warmup: 2, lr: 2e-2 });
 const model = smallModel(recipe);
@@ -178,4 +184,33 @@ test("train.py's failures: one coded line each, and nothing written", (t) => {
   // Resuming on other data is refused: the batches would differ.
   const other = writeDataset(join(dir, "other-data"), { train: textTokens(20_001), val: textTokens(4_000) });
   assert.equal(runTrain(program, ["--data", other, "--out", run, "--steps", "12", "--resume"]).records[0].code, "MOT514");
+  // What changes the curve is refused (MOT517) unless --force, which says so; a step past --steps is refused (MOT518).
+  const changed = runTrain(program, ["--data", data, "--out", run, "--steps", "12", "--resume", "--lr", "0.5"]);
+  assert.deepEqual(changed.records.map((r) => [r.kind, r.code]), [["error", "MOT517"]]);
+  assert.deepEqual(changed.records[0].args, [join(run, "checkpoint-000010"), "lr", String((JSON.parse(readFileSync(join(run, "checkpoint-000010", "checkpoint.json"), "utf8")) as Stored).extra.trainer.recipe.lr), "0.5"]);
+  const past = runTrain(program, ["--data", data, "--out", run, "--steps", "5", "--resume"]);
+  assert.deepEqual(past.records.map((r) => [r.kind, r.code]), [["error", "MOT518"]]);
+  assert.deepEqual(past.records[0].args, [join(run, "checkpoint-000010"), 10, 5]);
+  const forced = join(dir, "run-forced");
+  cpSync(run, forced, { recursive: true });
+  const withForce = runTrain(program, ["--data", data, "--out", forced, "--steps", "12", "--resume", "--lr", "0.5", "--force"]);
+  assert.equal(withForce.status, 0, withForce.stderr);
+  assert.match(JSON.stringify(withForce.records), /--force: resuming with lr 0\.5 \(the checkpoint was trained with [^)]+\): the curve from step 10 on differs/);
+  // A trainer record that is not motc's is refused naming the field, never a traceback.
+  for (const [edit, path, expected] of [
+    [(m: Stored) => delete m.extra.trainer.recipe.batch, "extra.trainer.recipe.batch", "a non-negative integer"],
+    [(m: Stored) => (m.step = "x"), "step", "a non-negative integer"],
+    [(m: Stored) => (m.extra.trainer.data = [1]), "extra.trainer.data", "an object"],
+  ] as const) {
+    const torn = join(dir, `run-torn-${path}`);
+    cpSync(run, torn, { recursive: true });
+    const file = join(torn, "checkpoint-000010", "checkpoint.json");
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as Stored;
+    edit(manifest);
+    writeFileSync(file, JSON.stringify(manifest));
+    const refused = runTrain(program, ["--data", data, "--out", torn, "--steps", "12", "--resume"]);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.deepEqual(refused.records.map((r) => [r.kind, r.code]), [["error", "MOT330"]], path);
+    assert.deepEqual(refused.records[0].args!.slice(0, 3), [file, path, expected]);
+  }
 });
