@@ -83,7 +83,14 @@ export function resultsJson(bench: BenchResults): unknown {
   };
 }
 
-export function renderReport(bench: BenchResults, options: { command: string; svg: string }): string {
+/** results.json as another engine's run wrote it: what the engine comparison reads. */
+export interface OtherResults {
+  engine: string;
+  dense_final_loss: number | null;
+  models: { name: string; seeds: { seed: number; lr: number; final_loss: number; steps_to_dense_final: number | null; eval_curve: [number, number][] }[] }[];
+}
+
+export function renderReport(bench: BenchResults, options: { command: string; svg: string; other?: OtherResults }): string {
   const summaries = summarize(bench);
   const target = denseTarget(bench);
   const first = bench.models[0];
@@ -125,18 +132,7 @@ export function renderReport(bench: BenchResults, options: { command: string; sv
     "|---|---|---:|---:|---:|",
     ...bench.models.map((m, i) => `| ${m.name} | ${ffnText(m.model)} | ${n(m.cost.params)} | ${n(m.cost.flopsPerToken)} | ${summaries[i].flopsVsDense.toFixed(3)}× |`),
     "",
-    `## Learning-rate sweep (${bench.sweepSteps} steps, seed ${bench.seeds[0]})`,
-    "",
-    `Final held-out loss per peak learning rate; **bold** is the model's best, used for its ${bench.steps}-step runs. ` +
-      "Where a model's best was at an end of the grid, the grid was extended that way (×2 or ÷2, at most twice).",
-    "",
-    `| model | ${lrColumns(bench).map((lr) => `lr ${lr}`).join(" | ")} |`,
-    `|---|${lrColumns(bench).map(() => "---:").join("|")}|`,
-    ...bench.models.map((m) => `| ${m.name} | ${lrColumns(bench).map((lr) => {
-      const run = m.sweep.find((s) => s.lr === lr);
-      return run === undefined ? "" : lr === m.lr ? `**${fixed(run.finalLoss)}**` : fixed(run.finalLoss);
-    }).join(" | ")} |`),
-    "",
+    ...sweepTable(bench),
     `## Results (${bench.steps} steps, ${bench.seeds.length} seeds, each model at its own lr)`,
     "",
     `The target is the best dense model's final held-out loss, ${target === undefined ? "-" : target.toFixed(4)} (mean of its seeds).`,
@@ -163,6 +159,7 @@ export function renderReport(bench: BenchResults, options: { command: string; sv
     `| MoT | ${PAPER.mot[0]} | ${PAPER.mot[1]} | ~62K (~25%) | ${PAPER.stepRatio}× | ~${PAPER.flopRatio}× of the FFN |`,
     `| Δ MoT − dense | ${signed(PAPER.mot[0] - PAPER.dense[0])} | ${signed(PAPER.mot[1] - PAPER.dense[1])} | | | |`,
     "",
+    ...engineComparison(bench, options.other),
     ...entropyTable(bench),
     ...transitionTable(bench),
   );
@@ -189,6 +186,65 @@ function standing(bench: BenchResults, summaries: Summary[], target: number | un
       `counting routing (goal ≤ 1.80×) and ${mot.cpuVsDense.toFixed(2)}× its CPU time per step (the paper: ${PAPER.stepRatio}× on GPUs).`,
     "",
   ];
+}
+
+/** Whether this engine's runs agree with another engine's on the same models, seeds and lrs. */
+function engineComparison(bench: BenchResults, other: OtherResults | undefined): string[] {
+  if (!other) return [];
+  const summaries = summarize(bench);
+  const rows: string[] = [];
+  bench.models.forEach((m, i) => {
+    const theirs = other.models.find((o) => o.name === m.name);
+    m.runs.forEach((run, k) => {
+      const their = theirs?.seeds.find((s) => s.seed === run.seed && s.lr === run.lr);
+      if (!their) return;
+      const at = new Map(their.eval_curve.map(([step, loss]) => [step, loss]));
+      const gaps = run.eval.filter(([step]) => at.has(step)).map(([step, loss]) => Math.abs(loss - at.get(step)!));
+      const reach = (r: number | null) => (r === null ? "never" : pct(r / bench.steps));
+      rows.push(`| ${m.name} | ${run.seed} | ${run.lr} | ${fixed(finalLoss(run))} | ${fixed(their.final_loss)} | ${signed(finalLoss(run) - their.final_loss)} | ` +
+        `${Math.max(...gaps).toFixed(4)} (${gaps.length} evaluations) | ${reach(summaries[i].reach[k])} | ${reach(their.steps_to_dense_final)} |`);
+    });
+  });
+  if (rows.length === 0) return [];
+  return [
+    `## Against the ${other.engine} engine`,
+    "",
+    `The same models, seeds, learning rates and batches through \`motc train --engine ${other.engine}\` (its results.json). ` +
+      "Both engines start from the same weights and draw the same batches; they differ in floating-point order, which " +
+      "compounds over thousands of steps, so agreement is judged on the curves and the outcome, not the last bits.",
+    "",
+    `| model | seed | lr | final (${bench.engine}) | final (${other.engine}) | Δ | max \|Δ\| over the curve | steps to dense target (${bench.engine}) | (${other.engine}) |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    `The dense target here is ${denseTarget(bench)?.toFixed(4) ?? "-"}; under ${other.engine} it was ${other.dense_final_loss?.toFixed(4) ?? "-"} (each engine's steps-to-target use its own).`,
+    "",
+  ];
+}
+
+/** The sweep's table; models given an lr (--lrs) instead are listed with it. */
+function sweepTable(bench: BenchResults): string[] {
+  const given = bench.models.filter((m) => m.sweep.length === 0);
+  const swept = bench.models.filter((m) => m.sweep.length > 0);
+  const lines = [`## Learning-rate sweep (${bench.sweepSteps} steps, seed ${bench.seeds[0]})`, ""];
+  if (swept.length > 0) {
+    lines.push(
+      `Final held-out loss per peak learning rate; **bold** is the model's best, used for its ${bench.steps}-step runs. ` +
+        "Where a model's best was at an end of the grid, the grid was extended that way (×2 or ÷2, at most twice).",
+      "",
+      `| model | ${lrColumns(bench).map((lr) => `lr ${lr}`).join(" | ")} |`,
+      `|---|${lrColumns(bench).map(() => "---:").join("|")}|`,
+      ...swept.map((m) => `| ${m.name} | ${lrColumns(bench).map((lr) => {
+        const run = m.sweep.find((s) => s.lr === lr);
+        return run === undefined ? "" : lr === m.lr ? `**${fixed(run.finalLoss)}**` : fixed(run.finalLoss);
+      }).join(" | ")} |`),
+      "",
+    );
+  }
+  if (given.length > 0) {
+    lines.push(`Not swept here; the learning rate was given (\`--lrs\`, the tfjs engine's sweep's choice): ${given.map((m) => `${m.name} ${m.lr}`).join(", ")}.`, "");
+  }
+  return lines;
 }
 
 /** Every learning rate any model's sweep ran, ascending. */

@@ -20,7 +20,7 @@ import { loadModel } from "../../src/cli/spec.js";
 import { modelCost } from "../../src/ir/cost.js";
 import { readMetrics, type EvalRecord, type TrainRecord } from "../../src/train/metrics.js";
 import { curvesSvg, type Curve } from "./plot.js";
-import { renderReport, resultsJson } from "./report.js";
+import { renderReport, resultsJson, type OtherResults } from "./report.js";
 import { runAll, type Job } from "./jobs.js";
 import { routingEntropies, transitionRuns, type TransitionResult } from "./extras.js";
 import type { BenchResults, ModelResult, RunResult } from "./results.js";
@@ -159,7 +159,10 @@ writeFileAtomic(join(flags.report, `loss${suffix}.svg`), curvesSvg(curves, {
   title: `bench/paper — held-out loss (seed ${seeds[0]}; lines) and smoothed train loss (faint)`, steps, reference: undefined,
 }));
 const command = `npm run build && node dist/bench/paper/run.js ${process.argv.slice(2).filter((a) => a !== "--render-only").join(" ")}`.trimEnd();
-const report = renderReport(bench, { command, svg: `loss${suffix}.svg` });
+// Another engine's results beside this one (the tfjs engine's results.json, when this is torch): say whether they agree.
+const otherPath = join(flags.report, "results.json");
+const other = engine !== "tfjs" && existsSync(otherPath) ? (JSON.parse(readFileSync(otherPath, "utf8")) as OtherResults) : undefined;
+const report = renderReport(bench, { command, svg: `loss${suffix}.svg`, other });
 writeFileAtomic(join(flags.report, `REPORT${suffix}.md`), report);
 console.log(report);
 
