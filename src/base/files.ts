@@ -244,14 +244,15 @@ export function removeStaleTemporaries(path: string): void {
   for (const entry of entries) {
     if (!entry.startsWith(`${name}.`) || !entry.endsWith(".tmp")) continue;
     const pid = Number(entry.slice(name.length + 1, -".tmp".length));
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) {
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processRunning(pid)) {
       removeQuietly(join(dirname(path), entry));
     }
   }
 }
 
-/** Whether process `pid` exists (signal 0 checks without sending; EPERM: it exists, as another user's). */
-function isRunning(pid: number): boolean {
+/** Whether a process `pid` exists (signal 0 checks without sending; EPERM: it exists, as another user's). */
+export function processRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

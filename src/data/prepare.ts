@@ -6,6 +6,7 @@ import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, ren
 import { basename, dirname, join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { UserError, describeFsError } from "../base/errors.js";
+import { processRunning } from "../base/files.js";
 import { tokenizerNamed, type Tokenizer, type TokenizerName } from "../base/tokenizer.js";
 import { Random } from "../ir/random.js";
 import { MAX_LINE_BYTES, readDocuments } from "./documents.js";
@@ -207,7 +208,7 @@ function removeStale(out: string): void {
   const pattern = new RegExp(`^${escape(basename(out))}\\.(tmp|old)-(\\d+)$`);
   for (const name of readdirSync(parent)) {
     const match = pattern.exec(name);
-    if (match && !alive(Number(match[2]))) rmSync(join(parent, name), { recursive: true, force: true });
+    if (match && !processRunning(Number(match[2]))) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
 
@@ -224,14 +225,6 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function writeSynced(path: string, text: string): void {
   const fd = openSync(path, "w");

@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFi
 import { dirname, join } from "node:path";
 import { UserError } from "../base/errors.js";
 import { faultDue } from "../base/faults.js";
-import { writeFailure, type FileChunks } from "../base/files.js";
+import { processRunning, writeFailure, type FileChunks } from "../base/files.js";
 import { LATEST, MANIFEST } from "./checkpoint.js";
 
 export const LOCK = "lock";
@@ -159,19 +159,7 @@ export function removeStaleTemporaries(dir: string): void {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir)) {
     const pid = /\.tmp-(\d+)$|\.(\d+)\.tmp$/.exec(entry)?.slice(1).find(Boolean);
-    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dir, entry), { recursive: true, force: true });
-  }
-}
-
-/** Whether a process `pid` runs (one of another user counts); this process's own pid does not hold anything from before it started. */
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if (pid !== undefined && !processRunning(Number(pid))) rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }
 
@@ -205,7 +193,7 @@ export function lockRun(run: string, note: (line: string) => void): RunLock {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const holder = readLockHolder(path);
-      if (holder !== undefined && processAlive(holder) && holder !== process.pid) throw new UserError("MOT504", [run, holder, path]);
+      if (holder !== undefined && processRunning(holder) && holder !== process.pid) throw new UserError("MOT504", [run, holder, path]);
       // Two runs taking over the same stale lock at the same instant could both
       // remove it; the window is a few microseconds, and each would then hold a
       // lock with its own pid in turn (the second's link fails and it retries).
