@@ -158,7 +158,9 @@ const curves: Curve[] = results.map((r) => ({ label: `${r.name} (lr ${r.lr})`, e
 writeFileAtomic(join(flags.report, `loss${suffix}.svg`), curvesSvg(curves, {
   title: `bench/paper — held-out loss (seed ${seeds[0]}; lines) and smoothed train loss (faint)`, steps, reference: undefined,
 }));
-const command = `npm run build && node dist/bench/paper/run.js ${process.argv.slice(2).filter((a) => a !== "--render-only").join(" ")}`.trimEnd();
+// The command that reproduces this report: the flags as given, less where this copy's files went.
+const shown = process.argv.slice(2).filter((arg, i, args) => arg !== "--render-only" && !["--out", "--report"].includes(arg) && !["--out", "--report"].includes(args[i - 1]));
+const command = `npm run build && node dist/bench/paper/run.js ${shown.join(" ")}`.trimEnd();
 // Another engine's results beside this one (the tfjs engine's results.json, when this is torch): say whether they agree.
 const otherPath = join(flags.report, "results.json");
 const other = engine !== "tfjs" && existsSync(otherPath) ? (JSON.parse(readFileSync(otherPath, "utf8")) as OtherResults) : undefined;
