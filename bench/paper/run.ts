@@ -10,7 +10,7 @@
 //        [--models dense,mot,...] [--sweep-steps 1000] [--sweep-lrs 5e-3,...] [--lrs dense=0.02,...]
 //        [--steps 3000] [--seeds 0,1,2] [--render-only]
 // Runs already complete in --out are kept, so an interrupted bench continues where it stopped.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,7 +96,11 @@ const given = new Map((flags.lrs ?? "").split(",").filter(Boolean).map((pair) =>
   const [m, lr] = pair.split("=");
   return [m, Number(lr)] as [string, number];
 }));
-const grids = new Map(names.filter((m) => !given.has(m)).map((m) => [m, [...sweepLrs]]));
+// --render-only reads every lr the sweep ran, its extensions included, from the run directories.
+const ranLrs = (m: string) => (existsSync(join(outRoot, m)) ? readdirSync(join(outRoot, m)) : [])
+  .map((name) => new RegExp(`^lr-([0-9.e-]+)-seed-0-steps-${sweepSteps}$`).exec(name)?.[1])
+  .filter((lr): lr is string => lr !== undefined).map(Number).sort((a, b) => a - b);
+const grids = new Map(names.filter((m) => !given.has(m)).map((m) => [m, flags["render-only"] ? ranLrs(m) : [...sweepLrs]]));
 const sweeps = new Map<string, RunResult[]>();
 for (let extensions = 0; ; extensions++) {
   const queued = [...grids].flatMap(([m, lrs]) => lrs.map((lr) => trainJob(m, lr, 0, sweepSteps)));
