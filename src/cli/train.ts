@@ -73,13 +73,8 @@ export function register(program: Command): void {
       const { train } = await import("../train/loop.js");
       const out = flags.out ?? `out/${model.name}.train`;
       const startFrom = flags.resumeFrom === undefined ? undefined : await weightsToStartFrom(flags.resumeFrom, model, out, flags);
-      const { lockRun } = await import("../train/rundir.js");
-      const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
-      // A second signal ends the process at once (process.exit): the lock goes with it.
-      process.on("exit", lock.release);
-      const stop = stopOnSignals();
-      try {
-        const outcome = await train({
+      await whileLocked(out, (signal) =>
+        train({
           model,
           recipe,
           sources: flags.data,
@@ -93,18 +88,34 @@ export function register(program: Command): void {
           logEvery: flags.logEvery ?? Math.max(1, Math.round(recipe.steps / 50)),
           print: (line) => process.stdout.write(line + "\n"),
           progress: process.stderr,
-          signal: stop.signal,
-        });
-        if (outcome.interrupted) {
-          const name = stop.signal.reason as StopSignal;
-          throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
-        }
-      } finally {
-        stop.dispose();
-        lock.release();
-        process.off("exit", lock.release);
-      }
+          signal,
+        }),
+      );
     });
+}
+
+/**
+ * Runs `run` (either engine) holding the run directory's lock, with the stop
+ * signals handled: a run they stopped after saving ends in MOT503 with the
+ * signal's exit code. The lock is released however it ends — a second signal
+ * exits at once (process.exit), and the lock goes with it.
+ */
+async function whileLocked(out: string, run: (signal: AbortSignal) => Promise<{ interrupted: boolean; step: number }>): Promise<void> {
+  const { lockRun } = await import("../train/rundir.js");
+  const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
+  process.on("exit", lock.release);
+  const stop = stopOnSignals();
+  try {
+    const outcome = await run(stop.signal);
+    if (outcome.interrupted) {
+      const name = stop.signal.reason as StopSignal;
+      throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
+    }
+  } finally {
+    stop.dispose();
+    lock.release();
+    process.off("exit", lock.release);
+  }
 }
 
 /** The signals that stop a run, and the exit code of each: 128 + its number, as a shell reports a process it killed. */
@@ -143,17 +154,13 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
   if (flags.resumeFrom !== undefined) await startWeights(flags.resumeFrom, model, out, flags);
   const { trainWithTorch } = await import("../train/torch-engine.js");
   const { openTrainingData } = await import("../train/loop.js");
-  const { lockRun } = await import("../train/rundir.js");
   const print = (line: string) => process.stdout.write(line + "\n");
   // motc holds the run directory's lock for its ranks (train.py sees its parent's pid there).
-  const lock = lockRun(out, (note) => process.stderr.write(note + "\n"));
-  process.on("exit", lock.release);
-  const stop = stopOnSignals();
-  try {
+  await whileLocked(out, async (signal) => {
     // Text sources are prepared into the cache as for the tfjs engine; train.py reads the directory.
-    const dataset = await openTrainingData({ sources: flags.data, tokenizer: flags.tokenizer, model, print, progress: process.stderr, signal: stop.signal });
+    const dataset = await openTrainingData({ sources: flags.data, tokenizer: flags.tokenizer, model, print, progress: process.stderr, signal });
     dataset.close();
-    const outcome = await trainWithTorch({
+    return trainWithTorch({
       model, recipe, spec: file, data: dataset.dir, out,
       resume: Boolean(flags.resume), force: Boolean(flags.force), resumeFrom: flags.resumeFrom, stopAt: flags.stopAt,
       nproc: flags.nproc, device: flags.device ?? "auto", dtype: flags.dtype ?? "fp32", fsdp: Boolean(flags.fsdp), accumulate: flags.accumulate ?? 1,
@@ -161,17 +168,9 @@ async function trainTorch(file: string, model: ModelIR, recipe: Recipe, flags: T
       python: process.env.MOTC_PYTHON || "python3",
       print,
       progress: process.stderr,
-      signal: stop.signal,
+      signal,
     });
-    if (outcome.interrupted) {
-      const name = stop.signal.reason as StopSignal;
-      throw new UserError("MOT503", [name, outcome.step, out], { exitCode: STOP_SIGNALS[name] });
-    }
-  } finally {
-    stop.dispose();
-    lock.release();
-    process.off("exit", lock.release);
-  }
+  });
 }
 
 /**
