@@ -18,7 +18,6 @@ The JSON reports the BLAS libraries mapped into the process after its first prod
 """
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import statistics
@@ -28,6 +27,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "reference"))
+from torch_programs import load_program  # noqa: E402  (bench/, the script's own folder)
 from torch_model import Model, adamw, load_checkpoint, train_step  # noqa: E402
 
 
@@ -90,20 +90,6 @@ def reference_stepper(ir, checkpoint, recipe):
     model = Model(ir, load_checkpoint(checkpoint))
     optimizer = adamw(model, recipe, recipe["lr"])
     return lambda step, ids: train_step(model, optimizer, ids, recipe["clip"])
-
-
-def load_program(program, name):
-    """A generated program's train.py as a module of its own (its `from model import …` sees its own model.py)."""
-    modules = {}
-    for file in ("model", "train"):
-        spec = importlib.util.spec_from_file_location(f"{name}_{file}", os.path.join(program, f"{file}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        if file == "model":
-            sys.modules["model"] = module
-        spec.loader.exec_module(module)
-        modules[file] = module
-    return modules["train"]
 
 
 def engine_stepper(program, name, recipe):

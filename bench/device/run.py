@@ -22,7 +22,6 @@ a check of the script itself where there is no GPU.
 """
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import statistics
@@ -33,22 +32,11 @@ import time
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from torch_programs import load_program  # noqa: E402  (bench/torch_programs.py)
+
 # Dense datasheet peaks (FLOP/s): fp32 without tensor cores, bf16 with them.
 DATASHEET = {"H200": (67e12, 989e12), "H100": (67e12, 989e12), "A100": (19.5e12, 312e12), "L40S": (91.6e12, 362e12)}
-
-
-def load_program(directory, name):
-    """A program's model.py and train.py as modules of their own (train.py imports 'model')."""
-    modules = {}
-    for file in ("model", "train"):
-        spec = importlib.util.spec_from_file_location(f"{name}_{file}", os.path.join(directory, f"{file}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        if file == "model":
-            sys.modules["model"] = module
-        spec.loader.exec_module(module)
-        modules[file] = module
-    return modules["train"]
 
 
 def weights(train, program, entry):
